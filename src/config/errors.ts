@@ -1,0 +1,22 @@
+// Configuration errors are values with a place: HAProxy prints them as
+// `parsing [<file>:<line>] : <message>` and aborts with `Error reading configuration file : <file>`.
+import type { Place } from './model.js';
+
+export class ConfigError extends Error {
+  readonly file: string;
+  /** 0 when the error concerns the whole file (post-parse consistency checks). */
+  readonly line: number;
+  /** The keyword the error is about ('' when none applies). */
+  readonly keyword: string;
+  /** The bare message, without the `parsing [...] :` prefix. */
+  readonly text: string;
+
+  constructor(place: Place, keyword: string, text: string) {
+    super(place.line > 0 ? `parsing [${place.file}:${place.line}] : ${text}` : `parsing ${place.file} : ${text}`);
+    this.name = 'ConfigError';
+    this.file = place.file;
+    this.line = place.line;
+    this.keyword = keyword;
+    this.text = text;
+  }
+}

@@ -1,0 +1,166 @@
+// Contracts between the runtime (listeners, servers, balancing, connect) and the engines that
+// use it (tcp/, http/, checks/, stats/, cli/). runtime/ implements them; the others only call.
+import type { Socket } from 'node:net';
+import type { ProxyConfig, ServerConfig } from '../config/model.js';
+import type { ProxyLogger, ProcessLog } from '../log/types.js';
+
+/**
+ * A server's live state. Owned by runtime/server.ts; health checks flip `state` through
+ * `setUp`/`setDown`, the stats socket through `setMaintenance`/`setWeight`.
+ */
+export interface ServerRuntime {
+  readonly config: ServerConfig;
+  readonly proxy: ProxyRuntime;
+  /** Position in the `listen` section (declaration order, 0-based). */
+  readonly index: number;
+  /** Health state (spec §8.1): servers start UP. */
+  readonly state: 'UP' | 'DOWN';
+  /** Administrative maintenance (`disable server`): no new sessions, checks stopped. */
+  readonly maintenance: boolean;
+  /** Current effective weight (config weight unless `set weight`). */
+  readonly weight: number;
+  /** UP, not in maintenance. */
+  readonly usable: boolean;
+  /** Sessions currently assigned (connected or connecting). */
+  readonly currentSessions: number;
+  readonly maxSessions: number;
+  readonly totalSessions: number;
+  /** Sessions waiting in this server's queue (spec §7.6). */
+  readonly queueLength: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly connectErrors: number;
+  readonly responseErrors: number;
+  readonly retries: number;
+  readonly redispatches: number;
+  /** Date.now() of the last UP/DOWN change (start time initially). */
+  readonly lastChangeMs: number;
+  /** Total ms spent DOWN. */
+  readonly downtimeMs: number;
+  /** Human-readable last check result for stats ('L4OK', 'L7STS', 'L4TOUT', …), '' if none. */
+  readonly checkStatus: string;
+  setCheckStatus(status: string): void;
+  /** Marks the server UP/DOWN; returns the counts the 1.2.14 state messages print. */
+  setUp(): StateChangeCounts;
+  setDown(): StateChangeCounts;
+  setMaintenance(on: boolean): void;
+  setWeight(weight: number): void;
+  addBytes(fromClient: number, fromServer: number): void;
+  countResponseError(): void;
+}
+
+export interface StateChangeCounts {
+  /** Usable active and backup servers left in the proxy after the change. */
+  readonly activeLeft: number;
+  readonly backupLeft: number;
+  /** Sessions still on the server, requeued elsewhere, and left in its queue (1.2.13+ text). */
+  readonly sessionsActive: number;
+  readonly requeued: number;
+  readonly remainingInQueue: number;
+}
+
+/** What an engine asks of the runtime to obtain a server connection (spec §7). */
+export interface ConnectRequest {
+  readonly clientAddress: string;
+  readonly clientPort: number;
+  /** The local port the client connected to: mapped server ports add their offset to it. */
+  readonly frontendPort: number;
+  /** Server chosen by a persistence cookie (spec §7.3); undefined = let the balancer choose. */
+  readonly direct: ServerRuntime | undefined;
+}
+
+export type ConnectResult =
+  | {
+      readonly ok: true;
+      readonly socket: Socket;
+      /** undefined when connected to the `dispatch` address. */
+      readonly server: ServerRuntime | undefined;
+      /** True when the last retry went to another server (`redispatch`, log cookie flag `D`). */
+      readonly redispatched: boolean;
+      /** Failed attempts before this one. */
+      readonly retries: number;
+      /** ms waited in a queue (Tw) and spent connecting (Tc). */
+      readonly queueMs: number;
+      readonly connectMs: number;
+      /**
+       * Must be called exactly once when this server connection is no longer used for the
+       * session (closed, or returned to a keep-alive pool): frees the server's slot and
+       * dequeues the next waiting session.
+       */
+      release(): void;
+    }
+  | {
+      readonly ok: false;
+      /** Termination pair for the log: 'SC' refused/error, 'sC' timeout or no server, 'sQ' queue timeout. */
+      readonly termination: 'SC' | 'sC' | 'sQ';
+      /** Last server tried, if any. */
+      readonly server: ServerRuntime | undefined;
+      readonly redispatched: boolean;
+      readonly retries: number;
+      readonly queueMs: number;
+    };
+
+export interface PendingConnect {
+  /** Client went away: leave the queue / abort the connect attempt; the callback is not called. */
+  cancel(): void;
+}
+
+/** A running `listen` section. */
+export interface ProxyRuntime {
+  readonly config: ProxyConfig;
+  readonly servers: readonly ServerRuntime[];
+  readonly log: ProxyLogger;
+  readonly processLog: ProcessLog;
+  /** Sessions currently open on this proxy / in the whole runtime (log counters). */
+  readonly currentSessions: number;
+  readonly processSessions: number;
+  readonly totalSessions: number;
+  /** Sessions waiting in the proxy queue. */
+  readonly queueLength: number;
+  readonly deniedRequests: number;
+  readonly deniedResponses: number;
+  readonly requestErrors: number;
+  countDeniedRequest(): void;
+  countDeniedResponse(): void;
+  countRequestError(): void;
+  /**
+   * Finds a server and connects to it, with contimeout per attempt, retries, redispatch and
+   * queueing. The callback runs exactly once unless cancelled.
+   */
+  connect(request: ConnectRequest, done: (result: ConnectResult) => void): PendingConnect;
+  /** The server a persistence cookie value designates (spec §7.3, DESIGN.md decision 9). */
+  findServerByCookie(value: string): { server: ServerRuntime | undefined; down: boolean };
+}
+
+/** A mode engine: takes ownership of an accepted client socket (after monitor-net checks). */
+export type SessionHandler = (proxy: ProxyRuntime, socket: Socket, acceptTimeMs: number) => void;
+
+/** How the process manager (cli/) builds and drives a runtime. */
+export interface RuntimeOptions {
+  readonly processLog: ProcessLog;
+  /** Global maxconn (config `maxconn`, `-n`; default 2000). */
+  readonly globalMaxconn: number;
+  /** Default per-proxy maxconn (`-N`; default 2000). */
+  readonly defaultProxyMaxconn: number;
+  /**
+   * Already-bound listening handles to adopt instead of binding (master-worker and reload
+   * hand-over), keyed by `bindKey()` ("host:port"). Missing keys are bound normally.
+   */
+  readonly inheritedHandles?: ReadonlyMap<string, { fd: number }>;
+  /** `-d`: debug lines on stdout. */
+  readonly debug?: boolean;
+}
+
+/** The running process's proxies. No global state: tests start several in one process. */
+export interface RuntimeControl {
+  /** Binds every listener of every enabled proxy and starts checks. Rejects with the alert text on failure. */
+  start(): Promise<void>;
+  /** SIGTTOU: stop accepting, keep the sockets bound and the sessions running. */
+  pause(): void;
+  /** SIGTTIN: accept again. */
+  resume(): void;
+  /** SIGUSR1: each proxy keeps accepting for its `grace`, then closes its listeners; resolves when the last session ended. */
+  softStop(): Promise<void>;
+  /** SIGTERM: close everything now. */
+  stop(): void;
+}
