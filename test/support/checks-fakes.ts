@@ -1,0 +1,235 @@
+// Test support for the health-check work: hand-built config objects and a small but real
+// ProxyRuntime/ServerRuntime (state, counts, recorded log lines) for driving the checker
+// without the full runtime. Not a mock: it implements the contract's state rules itself.
+import type { ProxyConfig, ProxyOptions, ServerConfig } from '../../src/config/model.js';
+import type {
+  ConnectRequest,
+  ConnectResult,
+  PendingConnect,
+  ProxyRuntime,
+  ServerRuntime,
+  StateChangeCounts,
+} from '../../src/runtime/types.js';
+import type { ProcessLog, ProxyLogger, TrafficLogRecord } from '../../src/log/types.js';
+
+const place = { file: 'test.cfg', line: 1 };
+
+export function serverConfig(name: string, over: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    name,
+    place,
+    address: { host: '127.0.0.1', family: 4, port: { kind: 'absolute', port: 1 } },
+    cookie: undefined,
+    check: true,
+    interMs: 2000,
+    rise: 2,
+    fall: 3,
+    checkPort: undefined,
+    checkAddr: undefined,
+    backup: false,
+    weight: 1,
+    maxconn: 0,
+    minconn: 0,
+    source: undefined,
+    ...over,
+  };
+}
+
+const noOptions: ProxyOptions = {
+  httpclose: false,
+  forceclose: false,
+  httplog: false,
+  tcplog: false,
+  dontlognull: false,
+  logasap: false,
+  persist: false,
+  redispatch: false,
+  checkcache: false,
+  tcpka: false,
+  clitcpka: false,
+  srvtcpka: false,
+  allbackups: false,
+  abortonclose: false,
+  sslHelloChk: false,
+  transparent: false,
+  keepalive: false,
+};
+
+export function proxyConfig(name: string, servers: ServerConfig[], over: Partial<ProxyConfig> = {}, options: Partial<ProxyOptions> = {}): ProxyConfig {
+  return {
+    name,
+    place,
+    nameIsAddress: false,
+    binds: [],
+    mode: 'http',
+    enabled: true,
+    maxconn: undefined,
+    fullconn: undefined,
+    graceMs: 0,
+    connectTimeoutMs: 5000,
+    clientTimeoutMs: 0,
+    serverTimeoutMs: 0,
+    retries: 3,
+    balance: 'roundrobin',
+    dispatch: undefined,
+    source: undefined,
+    servers,
+    cookie: undefined,
+    options: { ...noOptions, ...options },
+    httpCheck: undefined,
+    forwardFor: undefined,
+    logs: [],
+    captureCookie: undefined,
+    captureRequestHeaders: [],
+    captureResponseHeaders: [],
+    requestRules: [],
+    responseRules: [],
+    requestAdds: [],
+    responseAdds: [],
+    errorOverrides: new Map(),
+    monitorNets: [],
+    monitorUri: undefined,
+    appsession: undefined,
+    stats: undefined,
+    ...over,
+  };
+}
+
+export function httpCheck(method = 'OPTIONS', uri = '/', version = 'HTTP/1.0'): ProxyConfig['httpCheck'] {
+  return { method, uri, version, request: `${method} ${uri} ${version}\r\n\r\n` };
+}
+
+/** Everything logged, in order. */
+export interface RecordedLine {
+  readonly via: 'stderr-alert' | 'stderr-warning' | 'stderr-notice' | 'stderr-info' | 'syslog';
+  readonly level: number | undefined;
+  readonly text: string;
+}
+
+export class RecordingProcessLog implements ProcessLog {
+  readonly lines: RecordedLine[] = [];
+  alert(message: string): void {
+    this.lines.push({ via: 'stderr-alert', level: undefined, text: message });
+  }
+  warning(message: string): void {
+    this.lines.push({ via: 'stderr-warning', level: undefined, text: message });
+  }
+  notice(message: string): void {
+    this.lines.push({ via: 'stderr-notice', level: undefined, text: message });
+  }
+  info(message: string): void {
+    this.lines.push({ via: 'stderr-info', level: undefined, text: message });
+  }
+}
+
+class RecordingProxyLogger implements ProxyLogger {
+  readonly enabled = true;
+  constructor(private readonly into: RecordedLine[]) {}
+  send(level: number, message: string): void {
+    this.into.push({ via: 'syslog', level, text: message });
+  }
+  logConnect(): void {}
+  logTraffic(record: TrafficLogRecord): void {
+    void record;
+  }
+}
+
+export class TestServer implements ServerRuntime {
+  state: 'UP' | 'DOWN' = 'UP';
+  maintenance = false;
+  weight: number;
+  currentSessions = 0;
+  maxSessions = 0;
+  totalSessions = 0;
+  queueLength = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  connectErrors = 0;
+  responseErrors = 0;
+  retries = 0;
+  redispatches = 0;
+  lastChangeMs = Date.now();
+  downtimeMs = 0;
+  checkStatus = '';
+  /** Every status set, in order. */
+  readonly statuses: string[] = [];
+  constructor(
+    readonly config: ServerConfig,
+    readonly proxy: TestProxy,
+    readonly index: number,
+  ) {
+    this.weight = config.weight;
+  }
+  get usable(): boolean {
+    return this.state === 'UP' && !this.maintenance;
+  }
+  setCheckStatus(status: string): void {
+    this.checkStatus = status;
+    this.statuses.push(status);
+  }
+  setUp(): StateChangeCounts {
+    this.state = 'UP';
+    this.lastChangeMs = Date.now();
+    return this.proxy.counts(this, 0);
+  }
+  setDown(): StateChangeCounts {
+    this.state = 'DOWN';
+    this.lastChangeMs = Date.now();
+    // No real queue here: whatever waited is counted as requeued.
+    const requeued = this.queueLength;
+    this.queueLength = 0;
+    return this.proxy.counts(this, requeued);
+  }
+  setMaintenance(on: boolean): void {
+    this.maintenance = on;
+  }
+  setWeight(weight: number): void {
+    this.weight = weight;
+  }
+  addBytes(): void {}
+  countResponseError(): void {}
+}
+
+export class TestProxy implements ProxyRuntime {
+  readonly servers: TestServer[];
+  readonly lines: RecordedLine[];
+  readonly processLog: RecordingProcessLog;
+  readonly log: ProxyLogger;
+  currentSessions = 0;
+  processSessions = 0;
+  totalSessions = 0;
+  queueLength = 0;
+  deniedRequests = 0;
+  deniedResponses = 0;
+  requestErrors = 0;
+  constructor(readonly config: ProxyConfig, processLog: RecordingProcessLog = new RecordingProcessLog()) {
+    this.processLog = processLog;
+    this.lines = processLog.lines;
+    this.log = new RecordingProxyLogger(this.lines);
+    this.servers = config.servers.map((s, i) => new TestServer(s, this, i));
+  }
+  counts(server: TestServer, requeued: number): StateChangeCounts {
+    return {
+      activeLeft: this.servers.filter((s) => s.usable && !s.config.backup).length,
+      backupLeft: this.servers.filter((s) => s.usable && s.config.backup).length,
+      sessionsActive: server.currentSessions,
+      requeued,
+      remainingInQueue: server.queueLength,
+    };
+  }
+  countDeniedRequest(): void {}
+  countDeniedResponse(): void {}
+  countRequestError(): void {}
+  connect(request: ConnectRequest, done: (result: ConnectResult) => void): PendingConnect {
+    void request;
+    done({ ok: false, termination: 'sC', server: undefined, redispatched: false, retries: 0, queueMs: 0 });
+    return { cancel() {} };
+  }
+  findServerByCookie(): { server: ServerRuntime | undefined; down: boolean } {
+    return { server: undefined, down: false };
+  }
+  /** Texts logged so far, optionally only one channel. */
+  texts(via?: RecordedLine['via']): string[] {
+    return this.lines.filter((l) => via === undefined || l.via === via).map((l) => l.text);
+  }
+}
