@@ -1,0 +1,171 @@
+// Syslog transport (spec §12.1): legacy RFC 3164 framing `<PRI>Mmm dd hh:mm:ss tag[pid]: msg\n`
+// (no hostname, whole packet capped at 1024 bytes, last byte forced to `\n`) and a UDP sender
+// that never blocks nor throws: one socket per address family, errors swallowed and counted.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
+
+/** Legacy MAX_SYSLOG_LEN: the whole datagram, header included. */
+export const MAX_SYSLOG_BYTES = 1024;
+/** Datagrams handed to the kernel but not yet acknowledged by libuv: beyond this, drop (a stalled socket must not eat memory). */
+export const MAX_PENDING_DATAGRAMS = 4096;
+/** Environment variable that sets the syslog tag (program name) when no option does. */
+export const TAG_ENV = 'TSPROXY_SYSLOG_TAG';
+export const DEFAULT_TAG = 'tsproxy';
+
+export function syslogPriority(facility: number, level: number): number {
+  return facility * 8 + level;
+}
+
+/** `tag[pid]: ` — the constant part of every header. */
+export function syslogTagPart(tag: string, pid: number): string {
+  return `${tag}[${pid}]: `;
+}
+
+/** The tag: explicit option, else $TSPROXY_SYSLOG_TAG, else `tsproxy`. */
+export function resolveTag(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return option || env[TAG_ENV] || DEFAULT_TAG;
+}
+
+// eslint-disable-next-line no-control-regex
+const WIDE = /[^\x00-\xff]/;
+
+/**
+ * Text → wire bytes. Log text is latin1 (one char per wire byte, as the engines decode heads),
+ * so it goes out as the bytes that came in; text with wider chars (a UTF-8 config name) as UTF-8.
+ */
+export function logBytes(text: string): Buffer {
+  return Buffer.from(text, WIDE.test(text) ? 'utf8' : 'latin1');
+}
+
+/**
+ * One datagram: `<PRI>` + `Mmm dd hh:mm:ss tag[pid]: ` + message + `\n` (added when missing),
+ * cut to 1024 bytes with the last byte forced to `\n` as legacy did.
+ */
+export function frameSyslog(priPrefix: string, timestampAndTag: string, message: string): Buffer {
+  const text = priPrefix + timestampAndTag + message + (message.endsWith('\n') ? '' : '\n');
+  const buf = logBytes(text);
+  if (buf.length <= MAX_SYSLOG_BYTES) return buf;
+  const cut = buf.subarray(0, MAX_SYSLOG_BYTES);
+  cut[MAX_SYSLOG_BYTES - 1] = 0x0a;
+  return cut;
+}
+
+/** The `<PRI>` strings for one facility, indexed by level 0..7, built once per target. */
+export function priPrefixes(facility: number): readonly string[] {
+  const out: string[] = [];
+  for (let level = 0; level < 8; level++) out.push(`<${syslogPriority(facility, level)}>`);
+  return out;
+}
+
+/** A UDP destination with its address resolved (or being resolved, or unresolvable). */
+export interface UdpDestination {
+  readonly host: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  /** The IP literal to send to; undefined while resolving or when resolution failed. */
+  address: string | undefined;
+}
+
+export interface SyslogSenderStats {
+  readonly sent: number;
+  /** Not sent: closed sender, unresolved destination, too many pending datagrams. */
+  readonly dropped: number;
+  /** Socket or send errors (unreachable network, ICMP errors, …). */
+  readonly errors: number;
+}
+
+/**
+ * Owns the UDP sockets (one per family, created on first use, unref'd so they never keep the
+ * process alive). Shared by several proxy loggers when the runtime passes one; otherwise each
+ * logger owns its own.
+ */
+export class SyslogSender {
+  private udp4: UdpSocket | undefined;
+  private udp6: UdpSocket | undefined;
+  private pending = 0;
+  private closed = false;
+  private sentCount = 0;
+  private droppedCount = 0;
+  private errorCount = 0;
+  // one bound callback for every send: no closure per datagram
+  private readonly onSent = (err: Error | null): void => {
+    this.pending--;
+    if (err) this.errorCount++;
+    else this.sentCount++;
+  };
+  private readonly onSocketError = (): void => {
+    this.errorCount++;
+  };
+
+  /** Prepares a destination; a host name (not expected: the parser resolves them) is looked up once, in the background. */
+  destination(host: string, port: number, family: 4 | 6): UdpDestination {
+    const dest: UdpDestination = { host, port, family, address: isIP(host) ? host : undefined };
+    if (dest.address === undefined) {
+      try {
+        lookup(host, { family }, (err, address) => {
+          if (err) this.errorCount++;
+          else dest.address = address;
+        });
+      } catch {
+        this.errorCount++;
+      }
+    }
+    return dest;
+  }
+
+  send(dest: UdpDestination, datagram: Buffer): void {
+    if (this.closed || dest.address === undefined || this.pending >= MAX_PENDING_DATAGRAMS) {
+      this.droppedCount++;
+      return;
+    }
+    const socket = this.socketFor(dest.family);
+    if (socket === undefined) {
+      this.droppedCount++;
+      return;
+    }
+    this.pending++;
+    try {
+      socket.send(datagram, dest.port, dest.address, this.onSent);
+    } catch {
+      // synchronous throws (bad port, socket gone) must never reach the traffic path
+      this.pending--;
+      this.errorCount++;
+    }
+  }
+
+  stats(): SyslogSenderStats {
+    return { sent: this.sentCount, dropped: this.droppedCount, errors: this.errorCount };
+  }
+
+  /** Closes the sockets; later sends are dropped. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [this.udp4, this.udp6]) {
+      if (s === undefined) continue;
+      try {
+        s.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.udp4 = this.udp6 = undefined;
+  }
+
+  private socketFor(family: 4 | 6): UdpSocket | undefined {
+    let socket = family === 6 ? this.udp6 : this.udp4;
+    if (socket !== undefined) return socket;
+    try {
+      socket = createSocket(family === 6 ? 'udp6' : 'udp4');
+      socket.on('error', this.onSocketError);
+      socket.unref();
+    } catch {
+      this.errorCount++;
+      return undefined;
+    }
+    if (family === 6) this.udp6 = socket;
+    else this.udp4 = socket;
+    return socket;
+  }
+}
