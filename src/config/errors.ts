@@ -10,13 +10,22 @@ export class ConfigError extends Error {
   readonly keyword: string;
   /** The bare message, without the `parsing [...] :` prefix. */
   readonly text: string;
+  /**
+   * Further errors found by the post-parse consistency checks, which legacy reported all
+   * together before `Errors found in configuration file, aborting.`; empty for a line error.
+   */
+  readonly others: readonly ConfigError[];
+  /** True for the post-parse consistency errors (spec §5.3), false for errors of one line. */
+  readonly postParse: boolean;
 
-  constructor(place: Place, keyword: string, text: string) {
+  constructor(place: Place, keyword: string, text: string, others: readonly ConfigError[] = [], postParse = false) {
     super(place.line > 0 ? `parsing [${place.file}:${place.line}] : ${text}` : `parsing ${place.file} : ${text}`);
     this.name = 'ConfigError';
     this.file = place.file;
     this.line = place.line;
     this.keyword = keyword;
     this.text = text;
+    this.others = others;
+    this.postParse = postParse;
   }
 }

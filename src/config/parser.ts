@@ -1,0 +1,174 @@
+// The configuration parser: legacy haproxy.cfg text (one or several files, read in order as
+// one stream of sections) → the immutable Config, or a ConfigError naming file:line.
+// Sections: `global` (merged), `defaults` (each one resets, spec §3.2), `listen`.
+import { readFileSync } from 'node:fs';
+import { looksLikeAddress, parseBindList, systemResolver } from './address.js';
+import { checkProxies } from './consistency.js';
+import { builtinDefaults, freezeProxy, inheritProxy, type ProxyDraft } from './draft.js';
+import { ConfigError } from './errors.js';
+import type { BindSpec, Config, ConfigDiagnostic, GlobalSettings, ParseResult, Place } from './model.js';
+import { emptyGlobal, parseGlobalLine, type GlobalDraft } from './sections/global.js';
+import { parseListenLine } from './sections/listen.js';
+import { splitLines, tokenizeLine } from './tokenizer.js';
+import { makeDiagnostic, warnExtra, type HostResolver, type LineContext } from './values.js';
+
+export interface ParseOptions {
+  /** Host name resolution (default: the system resolver, synchronously). */
+  readonly resolveHost?: HostResolver;
+  /** Reads `errorfile` files (default: fs.readFileSync). */
+  readonly readFile?: (path: string) => Uint8Array;
+}
+
+export interface ConfigSource {
+  readonly file: string;
+  /** The file's bytes decoded as latin1 (one character per byte). */
+  readonly text: string;
+}
+
+/** Section keywords of later releases, refused with a pointer to the legacy form. */
+const MODERN_SECTIONS = new Set(['frontend', 'backend', 'peers', 'userlist', 'resolvers', 'program', 'mailers', 'cache', 'ring', 'http-errors']);
+
+type Section = 'none' | 'global' | 'listen';
+
+/** Parses one configuration text; `file` is the name used in messages. */
+export function parseConfigText(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  return parseConfigSources([{ file, text }], options);
+}
+
+/** Reads and parses several files in order (`-f a -f b`), as one stream of sections. */
+export function parseConfigFiles(files: readonly string[], options: ParseOptions = {}): ParseResult {
+  const sources: ConfigSource[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const reason = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.code === 'EISDIR' ? 'Is a directory' : err.message;
+      throw new ConfigError({ file, line: 0 }, '', `cannot open configuration file '${file}' : ${reason}.`);
+    }
+    sources.push({ file, text });
+  }
+  return parseConfigSources(sources, options);
+}
+
+export function parseConfigSources(sources: readonly ConfigSource[], options: ParseOptions = {}): ParseResult {
+  const resolveHost = options.resolveHost ?? systemResolver();
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
+  const diagnostics: ConfigDiagnostic[] = [];
+  const global: GlobalDraft = emptyGlobal();
+  const proxies: ProxyDraft[] = [];
+  let defaults: ProxyDraft = builtinDefaults({ file: sources[0]?.file ?? '', line: 0 });
+  let current: ProxyDraft | undefined;
+
+  for (const source of sources) {
+    let section: Section = 'none';
+    const lines = splitLines(source.text);
+    for (let index = 0; index < lines.length; index++) {
+      const place: Place = { file: source.file, line: index + 1 };
+      const args = tokenizeLine(lines[index] as string, place);
+      if (args.length === 0) continue;
+      const kw = args[0] as string;
+      const ctx: LineContext = {
+        place,
+        args,
+        resolveHost,
+        readFile,
+        warn: (message) => diagnostics.push(makeDiagnostic('warning', place, message)),
+        alert: (message) => diagnostics.push(makeDiagnostic('alert', place, message)),
+        fail: (message, keyword = kw) => {
+          throw new ConfigError(place, keyword, message);
+        },
+      };
+      if (kw === 'global') {
+        section = 'global';
+        warnExtra(ctx, 1);
+        continue;
+      }
+      if (kw === 'defaults') {
+        // legacy: words after `defaults` are labels; each `defaults` restarts from built-in values.
+        defaults = builtinDefaults(place);
+        current = defaults;
+        section = 'listen';
+        continue;
+      }
+      if (kw === 'listen') {
+        current = startListen(ctx, defaults);
+        proxies.push(current);
+        section = 'listen';
+        continue;
+      }
+      if (MODERN_SECTIONS.has(kw)) {
+        ctx.fail(`'${kw}' sections do not exist in legacy HAProxy (1.3+ only): use a 'listen' section.`);
+      }
+      if (section === 'global') parseGlobalLine(global, ctx);
+      else if (section === 'listen' && current) parseListenLine(current, ctx, { globalLogs: global.logs });
+      else ctx.fail(`unknown keyword '${kw}' out of section.`);
+    }
+  }
+
+  const lastFile = sources[sources.length - 1]?.file ?? '';
+  if (proxies.length === 0) {
+    throw new ConfigError({ file: lastFile, line: 0 }, '', 'no <listen> line. Nothing to do !', [], true);
+  }
+  const frozen = proxies.map(freezeProxy);
+  const checked = checkProxies(frozen);
+  diagnostics.push(...checked.warnings);
+  const [first, ...rest] = checked.errors;
+  if (first) throw new ConfigError({ file: first.file, line: first.line }, first.keyword, first.text, rest, true);
+
+  const settings: GlobalSettings = Object.freeze({
+    daemon: global.daemon,
+    quiet: global.quiet,
+    debug: global.debug,
+    nbproc: global.nbproc ?? 1,
+    maxconn: global.maxconn,
+    uid: global.uid,
+    gid: global.gid,
+    user: global.user,
+    group: global.group,
+    chroot: global.chroot,
+    pidfile: global.pidfile,
+    ulimitN: global.ulimitN,
+    logs: Object.freeze([...global.logs]),
+    statsSocket: global.statsSocket,
+  });
+  const config: Config = Object.freeze({
+    files: Object.freeze(sources.map((s) => s.file)),
+    global: settings,
+    proxies: Object.freeze(frozen),
+  });
+  return Object.freeze({ config, diagnostics: Object.freeze(diagnostics) });
+}
+
+/**
+ * `listen <name> [<addrs>]`. A lone first argument that parses as an address list
+ * (`listen 0.0.0.0:81`, as the guide writes it) is bound and also names the proxy
+ * (DESIGN.md decision 1; legacy bound nothing).
+ */
+function startListen(ctx: LineContext, defaults: ProxyDraft): ProxyDraft {
+  const name = ctx.args[1];
+  if (name === undefined || name === '') {
+    ctx.fail(`'listen' expects an <id> argument and optionally supports [addr1]:port1[-end1]{,[addr]:port[-end]}...`);
+  }
+  const proxy = inheritProxy(defaults, name, ctx.place);
+  const addrs = ctx.args[2];
+  if (addrs !== undefined && addrs !== '') {
+    proxy.binds.push(...parseBindList(ctx, addrs));
+  } else if (looksLikeAddress(name)) {
+    let binds: BindSpec[] | undefined;
+    try {
+      binds = parseBindList(ctx, name);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      binds = undefined; // not an address after all: an ordinary (odd) name
+    }
+    if (binds) {
+      proxy.binds.push(...binds);
+      proxy.nameIsAddress = true;
+      ctx.warn(`'listen ${name}' has no name: tsproxy binds ${name} and names the proxy '${name}' (legacy HAProxy bound nothing here).`);
+    }
+  }
+  warnExtra(ctx, 3);
+  return proxy;
+}
