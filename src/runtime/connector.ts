@@ -1,0 +1,306 @@
+// One request for a server connection (spec §7.4-§7.6, DESIGN.md decision 8): assign a server
+// (cookie, balancer or dispatch), wait in a queue when it is full, connect with contimeout per
+// attempt, retry on refusal/timeout, redispatch the last retry, and report once through the
+// callback. Callback-based: no promise per connection.
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import type { ServerAddress, SourceAddress } from '../config/model.js';
+import type { ConnectRequest, ConnectResult, PendingConnect } from './types.js';
+import type { QueuedSession, Server } from './server.js';
+import { destinationPort } from '../lb/select.js';
+import type { Proxy } from './proxy.js';
+
+type FailTerm = 'SC' | 'sC' | 'sQ';
+
+const noop = () => {};
+
+function isAnySource(src: SourceAddress): boolean {
+  return src.port === 0 && (src.host === '0.0.0.0' || src.host === '::' || src.host === '');
+}
+
+export class ConnectAttempt implements PendingConnect, QueuedSession {
+  exclude: Server | undefined = undefined;
+  private server: Server | undefined = undefined;
+  private toDispatch = false;
+  private slotHeld = false;
+  private retriesLeft: number;
+  private retryCount = 0;
+  private redispatched = false;
+  private finished = false;
+  private queued: 'server' | 'proxy' | undefined = undefined;
+  private queueStartMs = 0;
+  private queueMs = 0;
+  private connectStartMs = -1;
+  private socket: Socket | undefined = undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private lastTerm: FailTerm = 'sC';
+
+  constructor(
+    private readonly proxy: Proxy,
+    private readonly request: ConnectRequest,
+    private readonly done: (result: ConnectResult) => void,
+  ) {
+    this.retriesLeft = proxy.config.retries;
+    process.nextTick(() => {
+      if (this.finished) return;
+      const d = request.direct;
+      // the engine hands back one of this proxy's servers; find our own object for it
+      this.assign(d !== undefined ? proxy.servers[d.index] : undefined);
+    });
+  }
+
+  cancel(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    this.leaveQueue();
+    if (this.socket !== undefined) {
+      this.socket.destroy();
+      this.socket = undefined;
+    }
+    this.releaseSlot();
+  }
+
+  /** A queue handed us a slot on `server` (the slot is already taken). */
+  grant(server: Server): void {
+    this.clearTimer();
+    this.queued = undefined;
+    this.queueMs += Date.now() - this.queueStartMs;
+    this.server = server;
+    this.slotHeld = true;
+    this.attempt();
+  }
+
+  private assign(direct: Server | undefined): void {
+    if (direct !== undefined) {
+      this.useServer(direct);
+      return;
+    }
+    const cfg = this.proxy.config;
+    if (cfg.balance !== undefined) {
+      const r = this.proxy.balancer.pick(this.request.clientAddress, (s) => s.hasSlot() && s.queue.length === 0, this.exclude);
+      if (r.server !== undefined) this.useServer(r.server);
+      else if (r.full) this.enqueue(undefined);
+      // legacy: no server at all is a connect timeout without a network attempt
+      else this.fail(this.exclude !== undefined ? this.lastTerm : 'sC');
+      return;
+    }
+    if (cfg.dispatch !== undefined) {
+      this.server = undefined;
+      this.toDispatch = true;
+      this.attempt();
+      return;
+    }
+    this.fail('sC');
+  }
+
+  private useServer(server: Server): void {
+    this.server = server;
+    if (server.hasSlot() && server.queue.length === 0) {
+      server.takeSlot();
+      this.slotHeld = true;
+      this.attempt();
+    } else {
+      this.enqueue(server);
+    }
+  }
+
+  private enqueue(server: Server | undefined): void {
+    this.queueStartMs = Date.now();
+    if (server !== undefined) {
+      this.queued = 'server';
+      server.queue.push(this);
+    } else {
+      this.queued = 'proxy';
+      this.proxy.queue.push(this);
+    }
+    const ms = this.proxy.config.connectTimeoutMs;
+    // legacy 1.2.13: contimeout also bounds the time spent in a queue
+    if (ms > 0) this.timer = setTimeout(() => this.onQueueTimeout(), ms);
+  }
+
+  private leaveQueue(): void {
+    if (this.queued === undefined) return;
+    const q = this.queued === 'server' && this.server !== undefined ? this.server.queue : this.proxy.queue;
+    const i = q.indexOf(this);
+    if (i >= 0) q.splice(i, 1);
+    this.queued = undefined;
+  }
+
+  private onQueueTimeout(): void {
+    this.timer = undefined;
+    this.leaveQueue();
+    this.queueMs += Date.now() - this.queueStartMs;
+    this.fail('sQ');
+  }
+
+  private attempt(): void {
+    if (this.connectStartMs < 0) this.connectStartMs = Date.now();
+    const cfg = this.proxy.config;
+    let address: ServerAddress;
+    let source: SourceAddress | undefined;
+    if (this.toDispatch || this.server === undefined) {
+      address = cfg.dispatch!;
+      source = cfg.source;
+    } else {
+      address = this.server.config.address;
+      // the server's own `source` wins over the proxy's
+      source = this.server.config.source ?? cfg.source;
+    }
+    const port = destinationPort(address.port, this.request.frontendPort);
+    if (port === 0) {
+      process.nextTick(() => {
+        if (!this.finished) this.attemptFailed('SC');
+      });
+      return;
+    }
+    const opts: net.NetConnectOpts = { host: address.host, port, allowHalfOpen: true, noDelay: true };
+    if (source !== undefined && !isAnySource(source)) {
+      opts.localAddress = source.host;
+      if (source.port > 0) opts.localPort = source.port;
+    }
+    let socket: Socket;
+    try {
+      socket = net.connect(opts);
+    } catch {
+      process.nextTick(() => {
+        if (!this.finished) this.attemptFailed('SC');
+      });
+      return;
+    }
+    this.socket = socket;
+    socket.on('connect', this.onConnect);
+    socket.on('error', this.onError);
+    const ms = cfg.connectTimeoutMs;
+    if (ms > 0) this.timer = setTimeout(this.onConnectTimeout, ms);
+  }
+
+  private readonly onConnect = (): void => {
+    const socket = this.socket!;
+    this.clearTimer();
+    socket.removeListener('connect', this.onConnect);
+    socket.removeListener('error', this.onError);
+    // an engine attaches its own handlers; this one only keeps a late error from crashing
+    socket.on('error', noop);
+    this.socket = undefined;
+    const o = this.proxy.config.options;
+    if (o.tcpka || o.srvtcpka) socket.setKeepAlive(true);
+    this.finished = true;
+    const server = this.toDispatch ? undefined : this.server;
+    if (server !== undefined) server.totalSessions++;
+    let released = false;
+    this.done({
+      ok: true,
+      socket,
+      server,
+      redispatched: this.redispatched,
+      retries: this.retryCount,
+      queueMs: this.queueMs,
+      connectMs: Date.now() - this.connectStartMs,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.releaseSlot();
+      },
+    });
+  };
+
+  private readonly onError = (): void => {
+    this.clearTimer();
+    this.dropSocket();
+    this.attemptFailed('SC');
+  };
+
+  private readonly onConnectTimeout = (): void => {
+    this.timer = undefined;
+    this.dropSocket();
+    this.attemptFailed('sC');
+  };
+
+  private dropSocket(): void {
+    const s = this.socket;
+    if (s === undefined) return;
+    this.socket = undefined;
+    s.removeListener('connect', this.onConnect);
+    s.removeListener('error', this.onError);
+    s.on('error', noop);
+    s.destroy();
+  }
+
+  private attemptFailed(term: FailTerm): void {
+    if (this.finished) return;
+    this.lastTerm = term;
+    if (this.retriesLeft <= 0) {
+      this.fail(term);
+      return;
+    }
+    this.retriesLeft--;
+    this.retryCount++;
+    const failed = this.toDispatch ? undefined : this.server;
+    if (failed !== undefined) failed.retries++;
+    const cfg = this.proxy.config;
+    if (this.retriesLeft === 0 && cfg.options.redispatch && failed !== undefined) {
+      this.redispatch(failed);
+      return;
+    }
+    this.attempt();
+  }
+
+  /** The last retry goes to another server; the one that failed counts as down for this choice. */
+  private redispatch(failed: Server): void {
+    const cfg = this.proxy.config;
+    if (cfg.balance !== undefined) {
+      if (!this.proxy.balancer.hasEligible(failed)) {
+        this.fail(this.lastTerm);
+        return;
+      }
+      this.releaseSlot();
+      failed.redispatches++;
+      this.redispatched = true;
+      this.exclude = failed;
+      this.server = undefined;
+      this.assign(undefined);
+      return;
+    }
+    if (cfg.dispatch !== undefined) {
+      this.releaseSlot();
+      failed.redispatches++;
+      this.redispatched = true;
+      this.server = undefined;
+      this.toDispatch = true;
+      this.attempt();
+      return;
+    }
+    this.fail(this.lastTerm);
+  }
+
+  private releaseSlot(): void {
+    if (!this.slotHeld) return;
+    this.slotHeld = false;
+    this.server?.freeSlot();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private fail(term: FailTerm): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer();
+    const server = this.toDispatch ? undefined : this.server;
+    if (term !== 'sQ' && server !== undefined && this.connectStartMs >= 0) server.connectErrors++;
+    this.releaseSlot();
+    this.done({
+      ok: false,
+      termination: term,
+      server,
+      redispatched: this.redispatched,
+      retries: this.retryCount,
+      queueMs: this.queueMs,
+    });
+  }
+}

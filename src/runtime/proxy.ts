@@ -1,0 +1,147 @@
+// One running `listen` section: its servers, balancer, proxy queue, counters and logger, and
+// the admission bookkeeping (current sessions, connections held back at maxconn). Listeners
+// and sessions are driven by runtime/runtime.ts; engines use it through ProxyRuntime.
+import type { Socket } from 'node:net';
+import type { ProxyConfig } from '../config/model.js';
+import type { ProcessLog } from '../log/types.js';
+import { createProxyLogger, type ClosableProxyLogger } from '../log/proxy-logger.js';
+import { Balancer } from '../lb/balancer.js';
+import { findServerByCookie } from '../lb/select.js';
+import { ConnectAttempt } from './connector.js';
+import { Server, type QueuedSession, type ServerOwner } from './server.js';
+import type { ConnectRequest, ConnectResult, PendingConnect, ServerRuntime } from './types.js';
+import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
+import type { Listener } from './listener.js';
+
+/** Counters shared by the proxies of one runtime (never module-global). */
+export interface ProcessCounters {
+  sessions: number;
+}
+
+export class Proxy implements ServerOwner {
+  readonly config: ProxyConfig;
+  readonly servers: Server[];
+  readonly log: ClosableProxyLogger;
+  readonly processLog: ProcessLog;
+  readonly balancer: Balancer<Server>;
+  /** Load-balanced sessions waiting for any server slot (spec §7.6). */
+  readonly queue: QueuedSession[] = [];
+  readonly maxconn: number;
+  readonly fullconn: number;
+  readonly monitor: MonitorMatcher | undefined;
+  readonly listeners: Listener[] = [];
+  /** Accepted connections not yet admitted (maxconn reached or paused): our accept backlog. */
+  readonly held: { socket: Socket; acceptMs: number }[] = [];
+  /** Client sockets of running sessions, so stop() can cut them. */
+  readonly clients = new Set<Socket>();
+  currentSessions = 0;
+  totalSessions = 0;
+  deniedRequests = 0;
+  deniedResponses = 0;
+  requestErrors = 0;
+  paused = false;
+  /** softStop() called: `stopTimer` closes the listeners after `grace`. */
+  stopping = false;
+  /** Listeners closed. */
+  stopped = false;
+  stopTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly hasDynamicLimits: boolean;
+
+  constructor(
+    config: ProxyConfig,
+    processLog: ProcessLog,
+    private readonly counters: ProcessCounters,
+    defaultMaxconn: number,
+    logger?: ClosableProxyLogger,
+  ) {
+    this.config = config;
+    this.processLog = processLog;
+    this.log = logger ?? createProxyLogger(config);
+    this.maxconn = config.maxconn !== undefined && config.maxconn > 0 ? config.maxconn : defaultMaxconn;
+    this.fullconn = config.fullconn !== undefined && config.fullconn > 0 ? config.fullconn : this.maxconn;
+    const now = Date.now();
+    this.servers = config.servers.map((s, i) => new Server(this, s, i, now));
+    this.balancer = new Balancer(this.servers, config.balance ?? 'roundrobin', config.options.allbackups);
+    this.monitor = compileMonitorNets(config.monitorNets);
+    this.hasDynamicLimits = this.servers.some((s) => s.minconn < s.maxconn);
+  }
+
+  get processSessions(): number {
+    return this.counters.sessions;
+  }
+
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  countDeniedRequest(): void {
+    this.deniedRequests++;
+  }
+
+  countDeniedResponse(): void {
+    this.deniedResponses++;
+  }
+
+  countRequestError(): void {
+    this.requestErrors++;
+  }
+
+  connect(request: ConnectRequest, done: (result: ConnectResult) => void): PendingConnect {
+    return new ConnectAttempt(this, request, done);
+  }
+
+  findServerByCookie(value: string): { server: ServerRuntime | undefined; down: boolean } {
+    return findServerByCookie(this.servers, value, this.config.options.persist);
+  }
+
+  usableCounts(): { active: number; backup: number } {
+    let active = 0;
+    let backup = 0;
+    for (const s of this.servers) {
+      if (!s.usable) continue;
+      if (s.backup) backup++;
+      else active++;
+    }
+    return { active, backup };
+  }
+
+  serverChanged(server: Server, wentDown: boolean): { requeued: number } {
+    this.balancer.invalidate();
+    let requeued = 0;
+    // legacy 1.2.13: a server going down hands its queue to the others only with redispatch
+    if (wentDown && this.config.options.redispatch && server.queue.length > 0) {
+      requeued = server.queue.length;
+      this.queue.unshift(...server.queue.splice(0));
+      for (const s of this.servers) if (s !== server) this.serverSlotFreed(s);
+    }
+    return { requeued };
+  }
+
+  /** Hands free slots of `server` to its own queue first, then to the proxy queue (spec §7.6). */
+  serverSlotFreed(server: Server): void {
+    for (let guard = 0; guard < 100000 && server.hasSlot(); guard++) {
+      let next = server.queue.shift();
+      if (next === undefined) {
+        if (this.queue.length === 0 || !server.usable || !this.balancer.isEligible(server)) return;
+        const i = this.queue.findIndex((q) => q.exclude !== server);
+        if (i < 0) return;
+        next = this.queue.splice(i, 1)[0]!;
+      }
+      server.takeSlot();
+      next.grant(server);
+    }
+  }
+
+  /** A session was admitted: dynamic limits may have grown. */
+  sessionStarted(): void {
+    this.currentSessions++;
+    this.totalSessions++;
+    this.counters.sessions++;
+    if (this.hasDynamicLimits) for (const s of this.servers) if (s.queue.length > 0 || this.queue.length > 0) this.serverSlotFreed(s);
+  }
+
+  sessionEnded(): void {
+    this.currentSessions--;
+    this.counters.sessions--;
+  }
+}

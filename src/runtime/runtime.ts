@@ -1,0 +1,318 @@
+// The running process's proxies: builds one Proxy per enabled `listen` section with its
+// listeners and servers, admits accepted connections under the global and per-proxy maxconn,
+// and implements start / pause / resume / softStop / stop. Owns everything it starts; no
+// module-global state, so several runtimes can live in one process.
+import type { Socket } from 'node:net';
+import type { Config, ProxyConfig } from '../config/model.js';
+import { LOG_NOTICE, LOG_WARNING } from '../log/types.js';
+import { startChecks, type CheckScheduler } from '../checks/scheduler.js';
+import { acceptHttpSession } from '../http/session.js';
+import { acceptTcpSession } from '../tcp/session.js';
+import type { ClosableProxyLogger } from '../log/proxy-logger.js';
+import { Listener } from './listener.js';
+import { plainAddress } from './monitor-net.js';
+import { Proxy, type ProcessCounters } from './proxy.js';
+import type { RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
+
+const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
+const HEALTH_REPLY = 'OK\n';
+
+/** The http engine receives a socket already flowing-ready, like a plain accept. */
+const httpHandler: SessionHandler = (proxy, socket, acceptTimeMs) => {
+  socket.resume();
+  acceptHttpSession(proxy, socket, acceptTimeMs);
+};
+
+export interface RuntimeHooks {
+  /** Replaces the engine of a mode (tests, benchmarks). */
+  readonly handlers?: Partial<Record<'tcp' | 'http', SessionHandler>>;
+  /** Replaces log/proxy-logger.ts's createProxyLogger (tests record the records). */
+  readonly proxyLogger?: (config: ProxyConfig) => ClosableProxyLogger;
+}
+
+export class Runtime implements RuntimeControl {
+  readonly proxies: Proxy[] = [];
+  private readonly counters: ProcessCounters = { sessions: 0 };
+  private readonly options: RuntimeOptions;
+  private readonly handlers: Record<'tcp' | 'http', SessionHandler>;
+  private checks: { proxy: Proxy; scheduler: CheckScheduler }[] = [];
+  private paused = false;
+  private started = false;
+  private stopped = false;
+  private softStopWaiters: (() => void)[] = [];
+  private softStopping = false;
+  private admitCursor = 0;
+  private readonly hooks: RuntimeHooks;
+
+  constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
+    this.options = options;
+    this.hooks = hooks;
+    this.handlers = {
+      tcp: hooks.handlers?.tcp ?? acceptTcpSession,
+      http: hooks.handlers?.http ?? httpHandler,
+    };
+    for (const pc of config.proxies) {
+      if (!pc.enabled) continue;
+      this.proxies.push(this.buildProxy(pc));
+    }
+  }
+
+  private buildProxy(pc: ProxyConfig): Proxy {
+    const proxy = new Proxy(
+      pc,
+      this.options.processLog,
+      this.counters,
+      this.options.defaultProxyMaxconn,
+      this.hooks.proxyLogger?.(pc),
+    );
+    for (const b of pc.binds) {
+      const last = b.portEnd >= b.port ? b.portEnd : b.port;
+      for (let port = b.port; port <= last; port++) {
+        proxy.listeners.push(
+          new Listener(
+            b.host,
+            port,
+            proxy.maxconn,
+            (socket) => this.onAccept(proxy, socket),
+            (err) => this.options.processLog.alert(`Proxy ${pc.name} failed to accept a connection: ${err.message}.`),
+          ),
+        );
+      }
+    }
+    return proxy;
+  }
+
+  /** Sessions currently running in this runtime. */
+  get processSessions(): number {
+    return this.counters.sessions;
+  }
+
+  /** Binds every listener and starts checks; rejects with the legacy alert text on a bind failure. */
+  start(): Promise<void> {
+    if (this.started) return Promise.reject(new Error('runtime already started'));
+    this.started = true;
+    return new Promise((resolve, reject) => {
+      const all: { proxy: Proxy; listener: Listener }[] = [];
+      for (const proxy of this.proxies) for (const listener of proxy.listeners) all.push({ proxy, listener });
+      let i = 0;
+      const next = (): void => {
+        if (i === all.length) {
+          this.afterBind();
+          resolve();
+          return;
+        }
+        const { proxy, listener } = all[i++]!;
+        const fd = this.options.inheritedHandles?.get(listener.key)?.fd;
+        listener.start(fd, (err) => {
+          if (err !== undefined) {
+            for (const p of this.proxies) for (const l of p.listeners) l.close();
+            this.stopped = true;
+            reject(new Error(`Starting proxy ${proxy.config.name}: cannot bind socket [${listener.host}:${listener.port}]`));
+            return;
+          }
+          next();
+        });
+      };
+      next();
+    });
+  }
+
+  private afterBind(): void {
+    for (const proxy of this.proxies) {
+      proxy.log.send(LOG_NOTICE, `Proxy ${proxy.config.name} started.`);
+      this.checks.push({ proxy, scheduler: startChecks(proxy) });
+    }
+  }
+
+  /** Every bound listening socket's fd, keyed like RuntimeOptions.inheritedHandles. */
+  listeningHandles(): ReadonlyMap<string, { fd: number }> {
+    const m = new Map<string, { fd: number }>();
+    for (const p of this.proxies) {
+      for (const l of p.listeners) {
+        const fd = l.fd;
+        if (fd !== undefined && l.isListening) m.set(l.key, { fd });
+      }
+    }
+    return m;
+  }
+
+  /** The proxy built from the `listen` section of that name (tests, stats). */
+  proxy(name: string): Proxy | undefined {
+    return this.proxies.find((p) => p.config.name === name);
+  }
+
+  private onAccept(proxy: Proxy, socket: Socket): void {
+    socket.on('error', () => {});
+    if (proxy.stopped || this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const mode = proxy.config.mode;
+    if (mode === 'health') {
+      // legacy: answers without reading, needs no server, is not counted
+      socket.end(proxy.config.httpCheck !== undefined ? MONITOR_HTTP_REPLY : HEALTH_REPLY);
+      socket.destroySoon();
+      return;
+    }
+    if (proxy.monitor !== undefined && proxy.monitor(plainAddress(socket.remoteAddress))) {
+      // legacy: monitoring clients are neither forwarded nor logged nor counted
+      if (mode === 'http') {
+        socket.end(MONITOR_HTTP_REPLY);
+        socket.destroySoon();
+      } else socket.destroy();
+      return;
+    }
+    if (this.mustHold(proxy)) {
+      // the kernel backlog of legacy is `maxconn` long; ours too
+      if (proxy.held.length >= proxy.maxconn) {
+        socket.resetAndDestroy();
+        return;
+      }
+      proxy.held.push({ socket, acceptMs: Date.now() });
+      return;
+    }
+    this.startSession(proxy, socket);
+  }
+
+  private mustHold(proxy: Proxy): boolean {
+    return (
+      this.paused ||
+      proxy.paused ||
+      proxy.currentSessions >= proxy.maxconn ||
+      this.counters.sessions >= this.options.globalMaxconn
+    );
+  }
+
+  private startSession(proxy: Proxy, socket: Socket): void {
+    proxy.sessionStarted();
+    proxy.clients.add(socket);
+    // registered before the engine's own 'close' handlers: logged counters are already decremented
+    socket.once('close', () => {
+      proxy.clients.delete(socket);
+      proxy.sessionEnded();
+      this.sessionEnded();
+    });
+    const mode = proxy.config.mode === 'http' ? 'http' : 'tcp';
+    try {
+      this.handlers[mode](proxy, socket, Date.now());
+    } catch (err) {
+      this.options.processLog.alert(`Proxy ${proxy.config.name}: session error: ${(err as Error).message}`);
+      socket.destroy();
+    }
+  }
+
+  private sessionEnded(): void {
+    this.admitHeld();
+    if (this.softStopping) this.checkSoftStopDone();
+  }
+
+  /** Starts held connections while the limits allow, taking proxies in turn. */
+  private admitHeld(): void {
+    const n = this.proxies.length;
+    if (n === 0) return;
+    for (let guard = 0; guard < 100000; guard++) {
+      if (this.paused || this.counters.sessions >= this.options.globalMaxconn) return;
+      let admitted = false;
+      for (let k = 0; k < n; k++) {
+        const proxy = this.proxies[(this.admitCursor + k) % n]!;
+        if (proxy.held.length === 0 || this.mustHold(proxy)) continue;
+        const h = proxy.held.shift()!;
+        this.admitCursor = (this.admitCursor + k + 1) % n;
+        if (h.socket.destroyed) continue;
+        this.startSession(proxy, h.socket);
+        admitted = true;
+        break;
+      }
+      if (!admitted) return;
+    }
+  }
+
+  pause(): void {
+    if (this.stopped) return;
+    this.paused = true;
+    for (const proxy of this.proxies) {
+      if (proxy.stopped || proxy.paused) continue;
+      proxy.paused = true;
+      this.warn(proxy, `Pausing proxy ${proxy.config.name}.`);
+    }
+  }
+
+  resume(): void {
+    if (this.stopped) return;
+    this.paused = false;
+    for (const proxy of this.proxies) {
+      if (proxy.stopped || !proxy.paused) continue;
+      proxy.paused = false;
+      this.warn(proxy, `Enabling proxy ${proxy.config.name}.`);
+    }
+    this.admitHeld();
+  }
+
+  private warn(proxy: Proxy, message: string): void {
+    this.options.processLog.warning(message);
+    proxy.log.send(LOG_WARNING, message);
+  }
+
+  softStop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.softStopWaiters.push(resolve);
+      if (!this.softStopping && !this.stopped) {
+        this.softStopping = true;
+        for (const proxy of this.proxies) {
+          if (proxy.stopping || proxy.stopped) continue;
+          proxy.stopping = true;
+          const grace = proxy.config.graceMs > 0 ? proxy.config.graceMs : 0;
+          this.warn(proxy, `Stopping proxy ${proxy.config.name} in ${grace} ms.`);
+          if (grace > 0) proxy.stopTimer = setTimeout(() => this.stopProxy(proxy), grace);
+          else this.stopProxy(proxy);
+        }
+      }
+      this.checkSoftStopDone();
+    });
+  }
+
+  /** Closes a proxy's listeners; its sessions continue. */
+  private stopProxy(proxy: Proxy): void {
+    if (proxy.stopped) return;
+    proxy.stopped = true;
+    if (proxy.stopTimer !== undefined) clearTimeout(proxy.stopTimer);
+    proxy.stopTimer = undefined;
+    for (const l of proxy.listeners) l.close();
+    // connections still in our accept backlog die with the listener, as the kernel's would
+    for (const h of proxy.held.splice(0)) h.socket.resetAndDestroy();
+    for (const c of this.checks) if (c.proxy === proxy) c.scheduler.stop();
+    this.warn(proxy, `Proxy ${proxy.config.name} stopped.`);
+    this.admitHeld();
+    this.checkSoftStopDone();
+  }
+
+  private checkSoftStopDone(): void {
+    if (this.softStopWaiters.length === 0) return;
+    if (!this.stopped) {
+      if (!this.softStopping) return;
+      for (const p of this.proxies) if (!p.stopped) return;
+      if (this.counters.sessions > 0) return;
+      this.stopped = true;
+      for (const p of this.proxies) p.log.close();
+    }
+    const waiters = this.softStopWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  stop(): void {
+    if (this.stopped && this.softStopWaiters.length === 0) return;
+    this.stopped = true;
+    for (const proxy of this.proxies) {
+      if (proxy.stopTimer !== undefined) clearTimeout(proxy.stopTimer);
+      proxy.stopTimer = undefined;
+      proxy.stopped = true;
+      for (const l of proxy.listeners) l.close();
+      for (const h of proxy.held.splice(0)) h.socket.destroy();
+      for (const s of [...proxy.clients]) s.destroy();
+    }
+    for (const c of this.checks) c.scheduler.stop();
+    this.checks = [];
+    for (const p of this.proxies) p.log.close();
+    this.checkSoftStopDone();
+  }
+}

@@ -1,0 +1,154 @@
+// The `mode tcp` session (spec §6, §12.4): connect to a server at accept, pipe both ways with a
+// Tunnel, and produce the tcplog record (or the logasap one when connected). A failed connect
+// just closes the client (legacy has no error page in tcp mode).
+import type { Socket } from 'node:net';
+import type { TrafficLogRecord } from '../log/types.js';
+import type { ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import { plainAddress } from '../runtime/monitor-net.js';
+import { Tunnel } from './tunnel.js';
+
+export const acceptTcpSession: SessionHandler = (proxy, socket, acceptTimeMs) => {
+  new TcpSession(proxy, socket, acceptTimeMs);
+};
+
+class TcpSession {
+  private readonly clientAddress: string;
+  private readonly clientPort: number;
+  private pending: PendingConnect | undefined;
+  private server: ServerRuntime | undefined = undefined;
+  private tw = -1;
+  private tc = -1;
+  private bytesFromClient = 0;
+  private bytesFromServer = 0;
+  private termination = '--';
+  private clientClosed = false;
+  private done = false;
+  private loggedAsap = false;
+  private release: (() => void) | undefined;
+
+  constructor(
+    private readonly proxy: ProxyRuntime,
+    private readonly client: Socket,
+    private readonly acceptTimeMs: number,
+  ) {
+    const cfg = proxy.config;
+    this.clientAddress = plainAddress(client.remoteAddress);
+    this.clientPort = client.remotePort ?? 0;
+    if (cfg.options.tcpka || cfg.options.clitcpka) client.setKeepAlive(true);
+    client.on('error', this.onEarlyClientError);
+    client.once('close', this.onClientClose);
+    if (proxy.log.enabled && !cfg.options.tcplog && !cfg.options.httplog) {
+      proxy.log.logConnect(this.clientAddress, this.clientPort, plainAddress(client.localAddress), client.localPort ?? 0);
+    }
+    this.pending = proxy.connect(
+      { clientAddress: this.clientAddress, clientPort: this.clientPort, frontendPort: client.localPort ?? 0, direct: undefined },
+      this.onConnected,
+    );
+  }
+
+  private readonly onEarlyClientError = (): void => {
+    // the client went away while we were still connecting or queued
+    if (this.pending !== undefined) {
+      this.pending.cancel();
+      this.pending = undefined;
+      this.termination = 'CC';
+      this.end();
+    }
+  };
+
+  private readonly onClientClose = (): void => {
+    this.clientClosed = true;
+    if (this.pending !== undefined) {
+      this.pending.cancel();
+      this.pending = undefined;
+      this.termination = 'CC';
+      this.end();
+    }
+    if (this.done) this.log();
+  };
+
+  private readonly onConnected = (r: ConnectResult): void => {
+    this.pending = undefined;
+    this.server = r.server;
+    this.tw = r.queueMs;
+    if (!r.ok) {
+      this.termination = r.termination;
+      this.client.destroy();
+      this.end();
+      return;
+    }
+    this.tc = r.connectMs;
+    this.release = r.release;
+    const cfg = this.proxy.config;
+    if (cfg.options.logasap && this.proxy.log.enabled && (cfg.options.tcplog || cfg.options.httplog)) {
+      this.loggedAsap = true;
+      this.proxy.log.logTraffic(this.record(true));
+    }
+    const server = r.server;
+    new Tunnel(
+      this.client,
+      r.socket,
+      cfg.clientTimeoutMs,
+      cfg.serverTimeoutMs,
+      (term) => {
+        this.termination = term;
+        this.end();
+      },
+      (fromClient, fromServer) => {
+        this.bytesFromClient += fromClient;
+        this.bytesFromServer += fromServer;
+        if (server !== undefined) server.addBytes(fromClient, fromServer);
+      },
+    );
+  };
+
+  private end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.release !== undefined) this.release();
+    this.client.destroy();
+    // logged after the client's 'close', when the runtime has decremented the session counters
+    if (this.clientClosed) this.log();
+  }
+
+  private log(): void {
+    if (this.loggedAsap) return;
+    this.loggedAsap = true;
+    const cfg = this.proxy.config;
+    if (!this.proxy.log.enabled || !(cfg.options.tcplog || cfg.options.httplog)) return;
+    this.proxy.log.logTraffic(this.record(false));
+  }
+
+  private record(asap: boolean): TrafficLogRecord {
+    const s = this.server;
+    return {
+      proxyName: this.proxy.config.name,
+      mode: 'tcp',
+      clientAddress: this.clientAddress,
+      clientPort: this.clientPort,
+      acceptTimeMs: this.acceptTimeMs,
+      serverName: s?.config.name,
+      tq: -1,
+      tw: this.tw,
+      tc: this.tc,
+      tr: -1,
+      tt: Date.now() - this.acceptTimeMs,
+      status: -1,
+      bytesFromServer: this.bytesFromServer,
+      bytesFromClient: this.bytesFromClient,
+      capturedRequestCookie: undefined,
+      capturedResponseCookie: undefined,
+      termination: asap ? '--' : this.termination,
+      cookieFlags: '--',
+      serverConnections: s?.currentSessions ?? 0,
+      proxyConnections: this.proxy.currentSessions,
+      processConnections: this.proxy.processSessions,
+      serverQueue: s?.queueLength ?? 0,
+      proxyQueue: this.proxy.queueLength,
+      requestHeaders: undefined,
+      responseHeaders: undefined,
+      requestLine: undefined,
+      logasap: asap,
+    };
+  }
+}
