@@ -1,0 +1,193 @@
+// Master-worker mode (-W, -Ws; modern HAProxy's model, the hitless reload on Node 20). The master
+// binds every listener (bound, not listening: it never accepts), keeps the sockets for its whole
+// life and runs `nbproc` workers that listen on inherited copies. SIGUSR2 re-reads and validates
+// the configuration, binds any new address, starts a new generation on the same sockets and, once
+// it is ready, soft-stops the old one: the listening sockets never close, so no connection is
+// refused; old workers finish their sessions. A bad file or a failed generation leaves the
+// running workers alone and logs the alert.
+import type { ChildProcess } from 'node:child_process';
+import { createProcessLog } from '../log/process-log.js';
+import { readConfig } from './config-read.js';
+import { resolveMode } from './mode.js';
+import { removePidfileIfOurs, writePidfile } from './pidfile.js';
+import { bindWithHandover, releaseOld, signalPids } from './reload.js';
+import type { Prepared } from './run.js';
+import { fatal } from './run.js';
+import type { RunOptions } from './run-options.js';
+import { dieOf, installSignals } from './signals.js';
+import { bindAlert, bindTargets, closeHeld, type HeldSocket } from './sockets.js';
+import { spawnGeneration } from './spawn.js';
+
+interface Generation {
+  readonly children: ChildProcess[];
+}
+
+export async function runMaster(options: RunOptions, prepared: Prepared): Promise<void> {
+  const { mode, log: startup } = prepared;
+  const bound = await bindWithHandover(bindTargets(prepared.config), new Map(), { oldPids: mode.oldPids });
+  if (!bound.ok) {
+    if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
+    fatal(startup, bindAlert(bound.failure));
+  }
+  let held: Map<string, HeldSocket> = bound.held;
+  let nbproc = mode.nbproc;
+  let config = prepared.config;
+  const spawnParams = (count: number, sockets: ReadonlyMap<string, HeldSocket>) => ({
+    count,
+    held: sockets,
+    kind: 'worker' as const,
+    output: 'inherit' as const,
+    detached: false,
+    ...(options.memoryLimitMb !== undefined ? { maxOldSpaceMb: options.memoryLimitMb / count } : {}),
+  });
+  const first = await spawnGeneration(spawnParams(nbproc, held));
+  if (!first.ok) {
+    if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
+    fatal(startup, first.alert);
+  }
+  if (mode.pidfile !== undefined) {
+    try {
+      writePidfile(mode.pidfile, [process.pid]);
+    } catch {
+      for (const child of first.children) child.kill('SIGTERM');
+      if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
+      fatal(startup, `[tsproxy.main()] Cannot create pidfile ${mode.pidfile}`);
+    }
+  }
+  if (mode.oldPids.length > 0) releaseOld(mode.oldPids, mode.oldPidsHow);
+
+  const log = createProcessLog({ quiet: mode.quiet, verbose: mode.verbose });
+  let current: Generation = { children: first.children };
+  /** Old generations draining after a reload (or paused ones). */
+  const draining = new Set<ChildProcess>();
+  let stopping = false;
+  let busy = false;
+  let paused = false;
+
+  const cleanup = () => {
+    if (mode.pidfile !== undefined) removePidfileIfOurs(mode.pidfile);
+  };
+  const everyone = () => [...current.children, ...draining];
+  const live = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+  const maybeExit = () => {
+    if (stopping && !everyone().some(live)) {
+      closeHeld(held.values());
+      cleanup();
+      process.exit(0);
+    }
+  };
+  const watch = (generation: Generation) => {
+    for (const child of generation.children) {
+      child.on('exit', (code, signal) => {
+        if (draining.delete(child) || stopping) return maybeExit();
+        if (!current.children.includes(child)) return;
+        // A current worker died on its own: as HAProxy's master does, stop everything and exit
+        // with its status (a supervisor such as systemd restarts the service).
+        log.alert(`Current worker ${child.pid} exited with ${signal ?? `code ${code}`}: exiting the master.`);
+        for (const other of everyone()) if (live(other)) other.kill('SIGTERM');
+        cleanup();
+        process.exit(code && code > 0 ? code : 1);
+      });
+    }
+  };
+  watch(current);
+
+  /** Starts a new generation on `sockets` and retires the current one (reload, resume). */
+  const replace = async (count: number, sockets: Map<string, HeldSocket>): Promise<boolean> => {
+    const next = await spawnGeneration(spawnParams(count, sockets));
+    if (!next.ok) return (log.alert(next.alert), false);
+    const old = current;
+    current = { children: next.children };
+    watch(current);
+    for (const child of old.children) {
+      if (!live(child)) continue;
+      draining.add(child);
+      child.kill('SIGUSR1');
+    }
+    return true;
+  };
+
+  const reload = async () => {
+    if (stopping || busy) return;
+    busy = true;
+    try {
+      const read = await readConfig(options.configFiles);
+      if (!read.ok) {
+        for (const line of read.alerts) log.alert(line);
+        log.alert('Reload aborted: the running workers keep serving the previous configuration.');
+        return;
+      }
+      for (const d of read.diagnostics) (d.severity === 'alert' ? log.alert : log.warning)(d.message);
+      const newMode = resolveMode(options, read.config.global);
+      const rebound = await bindWithHandover(bindTargets(read.config), held, { oldPids: [] });
+      if (!rebound.ok) {
+        log.alert(bindAlert(rebound.failure));
+        log.alert('Reload aborted: the running workers keep serving the previous configuration.');
+        return;
+      }
+      const previous = held;
+      if (!(await replace(newMode.nbproc, rebound.held))) {
+        // Close what this attempt bound; keep the sockets the running workers use.
+        closeHeld([...rebound.held.values()].filter((s) => previous.get(s.key) !== s));
+        log.alert('Reload aborted: the running workers keep serving the previous configuration.');
+        return;
+      }
+      // Addresses gone from the configuration: the old workers still hold their copies until
+      // they have finished, so closing ours does not cut anything.
+      closeHeld([...previous.values()].filter((s) => rebound.held.get(s.key) !== s));
+      held = rebound.held;
+      nbproc = newMode.nbproc;
+      config = read.config;
+      paused = false;
+      log.warning(`Reload complete: new workers ${current.children.map((c) => c.pid).join(' ')}.`);
+    } finally {
+      busy = false;
+    }
+  };
+
+  const signals = installSignals({
+    softStop: () => {
+      stopping = true;
+      signalPids(everyone().filter(live).map((c) => c.pid!), 'SIGUSR1');
+      maybeExit();
+    },
+    hardStop: (signal) => {
+      stopping = true;
+      signalPids(everyone().filter(live).map((c) => c.pid!), 'SIGTERM');
+      cleanup();
+      dieOf(signal, () => signals.uninstall());
+    },
+    // Pause: the workers close their listeners and the master closes its own copies, so the port
+    // is really released (a -sf start or the guide's §4.3 script can bind it). Resume re-binds
+    // (the master kept its privileges) and starts a fresh generation; the paused workers drain.
+    pause: () => {
+      if (stopping || paused) return;
+      paused = true;
+      signalPids(current.children.filter(live).map((c) => c.pid!), 'SIGTTOU');
+      closeHeld(held.values());
+    },
+    resume: () => {
+      if (stopping || !paused || busy) return;
+      busy = true;
+      void (async () => {
+        try {
+          const rebound = await bindWithHandover(bindTargets(config), new Map(), { oldPids: [] });
+          if (!rebound.ok) {
+            log.warning(`Port ${rebound.failure.target.port} busy while trying to enable proxy ${rebound.failure.target.proxyName}.`);
+            return;
+          }
+          if (await replace(nbproc, rebound.held)) {
+            held = rebound.held;
+            paused = false;
+          } else {
+            closeHeld(rebound.held.values());
+          }
+        } finally {
+          busy = false;
+        }
+      })();
+    },
+    dump: () => signalPids(current.children.filter(live).map((c) => c.pid!), 'SIGHUP'),
+    reload: () => void reload(),
+  });
+}

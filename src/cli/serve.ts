@@ -1,0 +1,156 @@
+// One serving process: builds the runtime on the given (inherited or pre-bound) sockets, starts
+// it, drops privileges and maps the signals to it. Used by a lone foreground process, by each
+// daemon child and by each master-worker worker.
+import type { Config } from '../config/model.js';
+import type { ManagedProcessLog } from '../log/process-log.js';
+import { createRuntime, loadDump, type RuntimeHandle } from './engine.js';
+import type { ProcessMode } from './mode.js';
+import { removePidfileIfOurs } from './pidfile.js';
+import { dropPrivileges, type Identity } from './privileges.js';
+import { dieOf, installSignals } from './signals.js';
+
+export interface ServeParams {
+  readonly config: Config;
+  readonly mode: ProcessMode;
+  readonly processLog: ManagedProcessLog;
+  readonly inheritedHandles: ReadonlyMap<string, { fd: number }>;
+  readonly identity: Identity;
+  /** Pidfile this process is listed in (removed on exit if it still lists us). */
+  readonly pidfile: string | undefined;
+  /** Runs after binding and before the privilege drop (pidfile, `-sf` final signal…). */
+  readonly beforeDrop?: () => void;
+  /** What to do when the master goes away (workers only). */
+  readonly onParentGone?: 'softstop';
+}
+
+export type ServeResult = { readonly ok: true; readonly runtime: RuntimeHandle } | { readonly ok: false; readonly alert: string };
+
+export async function serve(params: ServeParams): Promise<ServeResult> {
+  const { mode, processLog } = params;
+  const runtime = await createRuntime(params.config, {
+    processLog,
+    globalMaxconn: mode.globalMaxconn,
+    defaultProxyMaxconn: mode.defaultProxyMaxconn,
+    inheritedHandles: params.inheritedHandles,
+    debug: mode.debug,
+  });
+  try {
+    await runtime.start();
+  } catch (err) {
+    try {
+      runtime.stop();
+    } catch {
+      // partially started: nothing more to release
+    }
+    return { ok: false, alert: err instanceof Error ? err.message : String(err) };
+  }
+  params.beforeDrop?.();
+  try {
+    dropPrivileges(params.identity);
+  } catch (err) {
+    runtime.stop();
+    return { ok: false, alert: (err as Error).message };
+  }
+  const dump = await loadDump().catch(() => undefined);
+  const cleanup = () => {
+    if (params.pidfile !== undefined) removePidfileIfOurs(params.pidfile);
+  };
+  const ports = portControl(runtime, processLog);
+  const signals = installSignals({
+    softStop: () => {
+      runtime.softStop().then(
+        () => {
+          cleanup();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          processLog.alert(`soft stop failed: ${err instanceof Error ? err.message : String(err)}`);
+          cleanup();
+          process.exit(1);
+        },
+      );
+    },
+    hardStop: (signal) => {
+      cleanup();
+      try {
+        runtime.stop();
+      } finally {
+        dieOf(signal, () => signals.uninstall());
+      }
+    },
+    pause: () => ports.pause(),
+    resume: () => ports.resume(),
+    dump: () => {
+      if (dump && runtime.proxies) dump(runtime.proxies, processLog);
+    },
+  });
+  if (params.onParentGone === 'softstop') {
+    // The master died (or was SIGKILLed): finish what is in flight, accept nothing new.
+    process.on('disconnect', () => signals.softStop());
+  }
+  processLog.started();
+  return { ok: true, runtime };
+}
+
+/*
+ * Pause must free the port (spec §13.3, guide §4.3: a new process binds it while the old one
+ * keeps its sessions). Legacy shutdown() the listening socket; Node can only close it, and the
+ * runtime's pause() only holds new connections unread. So on top of pause() we close the
+ * listeners, and on resume re-bind them by address before resume(). Until the runtime does this
+ * itself, we reach its listeners through `proxies[].listeners`.
+ */
+interface ListenerLike {
+  readonly host: string;
+  readonly port: number;
+  readonly isListening: boolean;
+  close(): void;
+  start(inheritedFd: number | undefined, done: (err: Error | undefined) => void): void;
+}
+interface ProxyLike {
+  readonly config: { readonly name: string };
+  readonly listeners?: readonly ListenerLike[];
+  readonly stopped?: boolean;
+  readonly stopping?: boolean;
+}
+
+function proxiesOf(runtime: RuntimeHandle): readonly ProxyLike[] {
+  return (runtime as unknown as { proxies?: readonly ProxyLike[] }).proxies ?? [];
+}
+
+/** pause/resume for one runtime, remembering which listeners the pause closed. */
+function portControl(runtime: RuntimeHandle, processLog: ManagedProcessLog): { pause(): void; resume(): void } {
+  let closed = new Set<ListenerLike>();
+  return {
+    pause() {
+      runtime.pause();
+      for (const proxy of proxiesOf(runtime)) {
+        if (proxy.stopped) continue;
+        for (const listener of proxy.listeners ?? []) {
+          if (!listener.isListening) continue;
+          listener.close();
+          closed.add(listener);
+        }
+      }
+    },
+    resume() {
+      const reopen = closed;
+      closed = new Set();
+      const pending: Promise<void>[] = [];
+      for (const proxy of proxiesOf(runtime)) {
+        if (proxy.stopped) continue;
+        for (const listener of proxy.listeners ?? []) {
+          if (!reopen.has(listener) || listener.isListening) continue;
+          pending.push(
+            new Promise((resolve) =>
+              listener.start(undefined, (err) => {
+                if (err) processLog.warning(`Port ${listener.port} busy while trying to enable proxy ${proxy.config.name}.`);
+                resolve();
+              }),
+            ),
+          );
+        }
+      }
+      void Promise.all(pending).then(() => runtime.resume());
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The child side of daemon and master-worker modes: a tsproxy process started by a launcher or a
+// master with the listening sockets as inherited fds (stdio 4, 5, …) and an IPC channel (fd 3)
+// to report "ready" or the alert that stopped it.
+import { createProcessLog } from '../log/process-log.js';
+import { readConfig } from './config-read.js';
+import { resolveMode } from './mode.js';
+import { resolveIdentity } from './privileges.js';
+import type { RunOptions } from './run-options.js';
+import { serve } from './serve.js';
+
+export const WORKER_ENV = 'TSPROXY_WORKER';
+
+/** What the parent tells the child, as JSON in TSPROXY_WORKER. */
+export interface WorkerRole {
+  /** 'daemon': detached, on its own once ready; 'worker': under a master, soft-stops if it dies. */
+  readonly kind: 'daemon' | 'worker';
+  /** bind key → fd number in the child. */
+  readonly fds: readonly (readonly [string, number])[];
+  /** The pidfile that lists this process (daemon mode), removed on exit if still ours. */
+  readonly pidfile?: string;
+}
+
+export type WorkerMessage =
+  | { readonly type: 'ready'; readonly pid: number }
+  | { readonly type: 'failed'; readonly pid: number; readonly alert: string };
+
+export function workerRoleFromEnv(env: NodeJS.ProcessEnv): WorkerRole | undefined {
+  const raw = env[WORKER_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const role = JSON.parse(raw) as WorkerRole;
+    if ((role.kind === 'daemon' || role.kind === 'worker') && Array.isArray(role.fds)) return role;
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
+
+/** The stdio array that puts the IPC channel on fd 3 and each socket on fd 4, 5, … */
+export function childStdio(
+  fds: readonly number[],
+  output: 'ignore' | 'inherit',
+): ('ignore' | 'inherit' | 'ipc' | number)[] {
+  return ['ignore', output, output, 'ipc', ...fds];
+}
+
+/** The role for a child receiving `keys` in that order. */
+export function roleFor(kind: WorkerRole['kind'], keys: readonly string[], pidfile?: string): WorkerRole {
+  return { kind, fds: keys.map((key, i) => [key, 4 + i] as const), ...(pidfile !== undefined ? { pidfile } : {}) };
+}
+
+function report(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+export async function runWorker(options: RunOptions, role: WorkerRole): Promise<void> {
+  // Our environment must not leak into processes we might start.
+  delete process.env[WORKER_ENV];
+  // The IPC channel must not keep a draining process alive.
+  process.channel?.unref();
+  const fail = (alert: string): never => {
+    report({ type: 'failed', pid: process.pid, alert });
+    process.exit(1);
+  };
+  const read = await readConfig(options.configFiles);
+  if (!read.ok) fail(read.alerts.join('\n'));
+  const config = read.ok ? read.config : undefined!;
+  const mode = resolveMode(options, config.global);
+  const processLog = createProcessLog({ quiet: mode.quiet, verbose: mode.verbose });
+  let identity;
+  try {
+    identity = resolveIdentity(config.global);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const result = await serve({
+    config,
+    mode,
+    processLog,
+    inheritedHandles: new Map(role.fds.map(([key, fd]) => [key, { fd }])),
+    identity,
+    pidfile: role.pidfile,
+    ...(role.kind === 'worker' ? { onParentGone: 'softstop' as const } : {}),
+  });
+  if (!result.ok) fail(result.alert);
+  report({ type: 'ready', pid: process.pid });
+}
