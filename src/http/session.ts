@@ -1,8 +1,1091 @@
-// PLACEHOLDER owned by the HTTP engine work: replaced by the real HTTP session (keep-alive,
-// analysers, forwarding). Until then an http-mode connection is closed at once.
-import type { SessionHandler } from '../runtime/types.js';
+// The HTTP client connection (mode http): reads request heads, runs the analysers on every
+// request (DESIGN.md decision 3), balances and connects through the runtime, forwards heads and
+// bodies with backpressure, parses response heads, answers with the legacy error pages, logs
+// one line per request, and keeps the connection alive or switches to a tunnel after a 101.
+// One request at a time per client connection: pipelined requests wait, in order.
+import type { Socket } from 'node:net';
+import type { ErrorCode } from '../config/model.js';
+import { LOG_ALERT } from '../log/types.js';
+import type { TrafficLogRecord } from '../log/types.js';
+import type { ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import { analyseRequest, analyseResponse, type RequestAnalysis } from './analyse.js';
+import { AppSessionTable } from './appsession.js';
+import { ChunkedDecoder } from './chunked.js';
+import { compileProxy, plainAddress, type CompiledProxy } from './compiled.js';
+import { MONITOR_URI_REPLY } from './errors.js';
+import { scanHead, serializeHead } from './head.js';
+import type { HttpInterceptor } from './intercept.js';
+import {
+  parseRequestHead,
+  parseResponseHead,
+  responseFraming,
+  wantsKeepAlive,
+  type Framing,
+  type RequestHead,
+  type ResponseHead,
+} from './parser.js';
 
-export const acceptHttpSession: SessionHandler = (proxy, socket) => {
-  void proxy;
-  socket.destroy();
-};
+/** Client bytes buffered ahead of the current request (pipelining, early body) before pausing. */
+const MAX_CLIENT_AHEAD_BYTES = 65536;
+/** How long a closing client may take to read an error page before it is cut. */
+const LINGER_MS = 5000;
+
+export interface HttpSessionOptions {
+  /** Stats page and other local answers (spec §11.4). */
+  readonly intercept?: HttpInterceptor;
+}
+
+/** Builds the mode-http session handler; `acceptHttpSession` is the one without hooks. */
+export function createHttpSessionHandler(options: HttpSessionOptions = {}): SessionHandler {
+  return (proxy, socket, acceptTimeMs) => {
+    new HttpSession(proxy, socket, acceptTimeMs, options.intercept).start();
+  };
+}
+
+export const acceptHttpSession: SessionHandler = createHttpSessionHandler();
+
+/** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
+const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
+
+interface ServerConn {
+  readonly socket: Socket;
+  readonly server: ServerRuntime | undefined;
+  readonly release: () => void;
+  released: boolean;
+  /** The transaction using it; undefined while kept idle for reuse. */
+  tx: Transaction | undefined;
+  /** Requests already carried: > 0 means a reused keep-alive connection. */
+  uses: number;
+  ended: boolean;
+}
+
+type TxPhase = 'head' | 'connecting' | 'sending' | 'tunnel' | 'done';
+
+class Transaction {
+  phase: TxPhase = 'head';
+  /** Start of this request: accept, or its first byte on a keep-alive connection. */
+  startMs: number;
+  /** Wall clock of the request start for the log line. */
+  logStartMs: number;
+  headMs = -1;
+  connectedMs = -1;
+  resHeadMs = -1;
+  tw = -1;
+  tc = -1;
+  head: RequestHead | undefined;
+  analysis: RequestAnalysis<ServerRuntime> | undefined;
+  method = '';
+  // request body
+  reqFraming: Framing = { kind: 'none' };
+  reqRemaining = 0;
+  reqChunked: ChunkedDecoder | undefined;
+  reqDone = false;
+  // server side
+  pending: PendingConnect | undefined;
+  conn: ServerConn | undefined;
+  serverName: string | undefined;
+  direct = false;
+  redispatched = false;
+  // response
+  resBuf: Buffer | undefined;
+  res: ResponseHead | undefined;
+  resFraming: Framing = { kind: 'none' };
+  resRemaining = 0;
+  resChunked: ChunkedDecoder | undefined;
+  resDone = false;
+  resHeadBytes = 0;
+  // log
+  status = -1;
+  bytesFromServer = 0;
+  bytesFromClient = 0;
+  termination = '--';
+  reqFlag = 'N';
+  resFlag = 'N';
+  requestLine: string | undefined;
+  reqCaptures: string[] | undefined;
+  resCaptures: string[] | undefined;
+  capturedReqCookie: string | undefined;
+  capturedResCookie: string | undefined;
+  logged = false;
+  /** When the transaction ended (its log may be emitted later, at close). */
+  endMs = -1;
+  tarpitTimer: NodeJS.Timeout | undefined;
+
+  constructor(startMs: number) {
+    this.startMs = startMs;
+    this.logStartMs = startMs;
+  }
+}
+
+class HttpSession {
+  private readonly px: CompiledProxy;
+  private readonly clientAddress: string;
+  private readonly clientPort: number;
+  private readonly frontendPort: number;
+  private readonly clitimeoutMs: number;
+  private readonly srvtimeoutMs: number;
+  private inBuf: Buffer | undefined;
+  private tx: Transaction | undefined;
+  private idle: ServerConn | undefined;
+  private requestCount = 0;
+  private clientEnded = false;
+  private closing = false;
+  private closed = false;
+  private serverBackpressure = false;
+  private headTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** Log records waiting for the client socket's close (counters already decremented then). */
+  private pendingLogs: Transaction[] = [];
+
+  constructor(
+    private readonly proxy: ProxyRuntime,
+    private readonly client: Socket,
+    private readonly acceptTimeMs: number,
+    private readonly intercept: HttpInterceptor | undefined,
+  ) {
+    this.px = compileProxy(proxy.config);
+    this.clientAddress = plainAddress(client.remoteAddress ?? '');
+    this.clientPort = client.remotePort ?? 0;
+    this.frontendPort = client.localPort ?? 0;
+    this.clitimeoutMs = proxy.config.clientTimeoutMs;
+    this.srvtimeoutMs = proxy.config.serverTimeoutMs;
+  }
+
+  start(): void {
+    const c = this.client;
+    c.setNoDelay(true);
+    if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
+    c.on('data', (d: Buffer) => this.onClientData(d));
+    c.on('end', () => this.onClientEnd());
+    c.on('error', () => this.onClientGone());
+    c.on('close', () => this.onClientClose());
+    c.on('drain', () => this.onClientDrain());
+    c.on('timeout', () => this.onClientTimeout());
+    this.newTransaction(this.acceptTimeMs);
+  }
+
+  // ---------------------------------------------------------------- request side
+
+  private newTransaction(logStartMs: number): void {
+    this.tx = new Transaction(logStartMs);
+    this.requestCount += 1;
+    this.armHeadTimer();
+    this.client.setTimeout(0);
+    this.updateClientFlow();
+    this.pump();
+  }
+
+  /** Decisions 12 and 14: clitimeout bounds the request head; an idle keep-alive closes silently. */
+  private armHeadTimer(): void {
+    if (this.headTimer !== undefined) clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    if (this.clitimeoutMs <= 0) return;
+    this.headTimer = setTimeout(() => this.onHeadTimeout(), this.clitimeoutMs);
+  }
+
+  private clearHeadTimer(): void {
+    if (this.headTimer !== undefined) clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+  }
+
+  private onHeadTimeout(): void {
+    this.headTimer = undefined;
+    const tx = this.tx;
+    if (tx === undefined || tx.phase !== 'head' || this.closing) return;
+    if (tx.bytesFromClient === 0 && this.requestCount > 1) {
+      // decision 14: idle keep-alive connection, nothing to answer
+      tx.logged = true;
+      this.closeClient(true);
+      return;
+    }
+    this.proxy.countRequestError();
+    this.replyError(tx, 408, 'cR');
+  }
+
+  private onClientData(d: Buffer): void {
+    if (this.closed) return;
+    const tx = this.tx;
+    if (this.closing || tx === undefined) return; // draining before close
+    if (tx.phase === 'tunnel') {
+      tx.bytesFromClient += d.length;
+      const conn = tx.conn;
+      if (conn !== undefined && !conn.socket.write(d)) {
+        this.serverBackpressure = true;
+        this.updateClientFlow();
+      }
+      return;
+    }
+    if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.requestCount > 1 && this.inBuf === undefined) {
+      // first byte of a keep-alive request: the head gets a full clitimeout from here
+      tx.startMs = tx.logStartMs = Date.now();
+      this.armHeadTimer();
+    }
+    this.inBuf = this.inBuf === undefined ? d : Buffer.concat([this.inBuf, d]);
+    this.pump();
+  }
+
+  /** Consumes buffered client bytes as far as the current state allows. */
+  private pump(): void {
+    for (let guard = 0; guard < 1000; guard++) {
+      const tx = this.tx;
+      if (tx === undefined || this.closing || this.closed) return;
+      const buf = this.inBuf;
+      if (tx.phase === 'head') {
+        if (buf === undefined) {
+          if (this.clientEnded) this.onClientEndInHead(tx);
+          return;
+        }
+        const scan = scanHead(buf, 0, true);
+        if (scan.kind === 'incomplete') {
+          if (scan.skipped > 0) this.consumeClient(tx, scan.skipped);
+          if (this.clientEnded) this.onClientEndInHead(tx);
+          return;
+        }
+        if (scan.kind === 'too-large') {
+          tx.bytesFromClient += buf.length;
+          this.inBuf = undefined;
+          this.proxy.countRequestError();
+          this.replyError(tx, 400, 'PR');
+          return;
+        }
+        this.consumeClient(tx, scan.end);
+        this.onRequestHead(tx, scan.lines);
+        continue;
+      }
+      if (tx.phase === 'sending' && !tx.reqDone && buf !== undefined) {
+        const used = this.forwardRequestBody(tx, buf);
+        if (used < 0) return;
+        this.consumeClient(tx, used);
+        if (tx.reqDone) continue;
+        return;
+      }
+      this.updateClientFlow();
+      return;
+    }
+  }
+
+  private consumeClient(tx: Transaction, n: number): void {
+    const buf = this.inBuf;
+    if (buf === undefined) return;
+    tx.bytesFromClient += n;
+    this.inBuf = n >= buf.length ? undefined : buf.subarray(n);
+  }
+
+  private onRequestHead(tx: Transaction, lines: string[]): void {
+    this.clearHeadTimer();
+    tx.headMs = Date.now();
+    tx.requestLine = lines[0] === undefined ? undefined : lines[0].slice(0, 1023);
+    const parsed = parseRequestHead(lines);
+    if (!parsed.ok) {
+      this.proxy.countRequestError();
+      this.replyError(tx, 400, 'PR');
+      return;
+    }
+    const head = parsed.head;
+    tx.head = head;
+    const cfg = this.proxy.config;
+    const appTable = cfg.appsession === undefined ? undefined : this.appsessionTable();
+    const analysis = analyseRequest<ServerRuntime>(this.px, head, {
+      clientAddress: this.clientAddress,
+      persist: cfg.options.persist,
+      lookup: (v) => this.proxy.findServerByCookie(v),
+      appsessionLookup: appTable === undefined ? undefined : (k) => this.appsessionServer(appTable, k),
+    });
+    tx.analysis = analysis;
+    tx.method = analysis.method;
+    tx.reqCaptures = analysis.captures;
+    tx.capturedReqCookie = analysis.cookie.captured;
+    tx.reqFlag = analysis.cookie.flag;
+    tx.reqFraming = head.framing;
+    if (head.framing.kind === 'length') tx.reqRemaining = head.framing.length;
+    if (analysis.denied) {
+      this.proxy.countDeniedRequest();
+      if (analysis.tarpit) {
+        // reqtarpit: hold the client for contimeout, then 500 (modern `timeout tarpit` default)
+        tx.phase = 'connecting';
+        tx.tarpitTimer = setTimeout(() => this.replyError(tx, 500, 'PT'), Math.max(0, cfg.connectTimeoutMs));
+        return;
+      }
+      this.replyError(tx, 403, 'PR');
+      return;
+    }
+    if (this.px.monitorUriNeedle !== undefined && head.requestLine.indexOf(this.px.monitorUriNeedle) === head.method.length) {
+      // spec §11.2: answered, not forwarded, not logged
+      tx.logged = true;
+      this.sendAndClose(MONITOR_URI_REPLY);
+      return;
+    }
+    if (this.intercept !== undefined) {
+      const reply = this.intercept(this.proxy, {
+        method: head.method,
+        uri: head.uri,
+        versionMinor: head.versionMinor,
+        headers: head.headers,
+        clientAddress: this.clientAddress,
+      });
+      if (reply !== undefined) {
+        tx.status = reply.status;
+        tx.serverName = reply.serverName;
+        tx.termination = reply.termination;
+        this.sendAndClose(reply.response);
+        return;
+      }
+    }
+    tx.reqChunked = head.framing.kind === 'chunked' ? new ChunkedDecoder((b) => this.writeServer(tx, b)) : undefined;
+    if (head.framing.kind === 'none') tx.reqDone = true;
+    this.connectServer(tx);
+  }
+
+  private appsessionTable(): AppSessionTable {
+    let t = appsessions.get(this.proxy);
+    if (t === undefined) {
+      t = new AppSessionTable(this.proxy.config.appsession?.timeoutMs ?? 0);
+      appsessions.set(this.proxy, t);
+    }
+    return t;
+  }
+
+  private appsessionServer(table: AppSessionTable, key: string): ServerRuntime | undefined {
+    const name = table.lookup(key, Date.now());
+    if (name === undefined) return undefined;
+    const s = this.proxy.servers.find((x) => x.config.name === name);
+    if (s === undefined || (!s.usable && !this.proxy.config.options.persist)) return undefined;
+    return s;
+  }
+
+  // ---------------------------------------------------------------- server connection
+
+  private connectServer(tx: Transaction): void {
+    tx.phase = 'connecting';
+    this.updateClientFlow();
+    const direct = tx.analysis?.cookie.server;
+    const idle = this.idle;
+    if (idle !== undefined) {
+      this.idle = undefined;
+      if (direct !== undefined && idle.server === direct && !idle.ended && !idle.socket.destroyed) {
+        // reuse rule: the kept connection serves a request whose cookie designates its server
+        tx.tw = 0;
+        tx.tc = 0;
+        this.attachServer(tx, idle, false, 0);
+        return;
+      }
+      this.dropConn(idle);
+    }
+    tx.pending = this.proxy.connect(
+      {
+        clientAddress: this.clientAddress,
+        clientPort: this.clientPort,
+        frontendPort: this.frontendPort,
+        direct,
+      },
+      (result) => this.onConnected(tx, result),
+    );
+  }
+
+  private onConnected(tx: Transaction, result: ConnectResult): void {
+    tx.pending = undefined;
+    if (this.tx !== tx || this.closed) {
+      if (result.ok) {
+        result.socket.destroy();
+        result.release();
+      }
+      return;
+    }
+    tx.redispatched = result.redispatched;
+    tx.tw = result.queueMs;
+    if (!result.ok) {
+      tx.serverName = result.server?.config.name;
+      tx.tc = -1;
+      if (result.redispatched && tx.reqFlag === 'V') tx.reqFlag = 'D';
+      this.replyError(tx, 503, result.termination);
+      return;
+    }
+    tx.tc = result.connectMs;
+    const conn: ServerConn = {
+      socket: result.socket,
+      server: result.server,
+      release: result.release,
+      released: false,
+      tx: undefined,
+      uses: 0,
+      ended: false,
+    };
+    const s = conn.socket;
+    s.setNoDelay(true);
+    if (this.proxy.config.options.tcpka || this.proxy.config.options.srvtcpka) s.setKeepAlive(true);
+    s.on('data', (d: Buffer) => this.onServerData(conn, d));
+    s.on('end', () => this.onServerEnd(conn));
+    s.on('error', () => this.onServerGone(conn, true));
+    s.on('close', () => this.onServerGone(conn, false));
+    s.on('drain', () => this.onServerDrain(conn));
+    s.on('timeout', () => this.onServerTimeout(conn));
+    this.attachServer(tx, conn, result.redispatched, result.connectMs);
+  }
+
+  private attachServer(tx: Transaction, conn: ServerConn, redispatched: boolean, _connectMs: number): void {
+    conn.tx = tx;
+    conn.uses += 1;
+    tx.conn = conn;
+    tx.connectedMs = Date.now();
+    tx.serverName = conn.server?.config.name;
+    const cookieServer = tx.analysis?.cookie.server;
+    if (redispatched && tx.reqFlag === 'V') tx.reqFlag = 'D';
+    tx.direct = cookieServer !== undefined && conn.server === cookieServer && !redispatched;
+    conn.socket.setTimeout(this.srvtimeoutMs > 0 ? this.srvtimeoutMs : 0);
+    conn.socket.resume();
+    tx.phase = 'sending';
+    const analysis = tx.analysis!;
+    this.writeServer(tx, serializeHead(analysis.lines));
+    if (!tx.reqDone) {
+      // decision 12 covers the head only; the body gets clitimeout as an inactivity timeout
+      if (this.clitimeoutMs > 0) this.client.setTimeout(this.clitimeoutMs);
+    }
+    this.pump();
+    this.updateClientFlow();
+  }
+
+  private writeServer(tx: Transaction, b: Buffer): void {
+    const conn = tx.conn;
+    if (conn === undefined || conn.socket.destroyed) return;
+    if (!conn.socket.write(b)) {
+      this.serverBackpressure = true;
+    }
+  }
+
+  /** Forwards request body bytes from `buf`; returns how many belonged to the body, -1 on error. */
+  private forwardRequestBody(tx: Transaction, buf: Buffer): number {
+    if (tx.reqFraming.kind === 'length') {
+      const take = Math.min(tx.reqRemaining, buf.length);
+      this.writeServer(tx, take === buf.length ? buf : buf.subarray(0, take));
+      tx.reqRemaining -= take;
+      if (tx.reqRemaining === 0) this.requestBodyDone(tx);
+      this.updateClientFlow();
+      return take;
+    }
+    if (tx.reqChunked !== undefined) {
+      const r = tx.reqChunked.feed(buf);
+      if (r.kind === 'error') {
+        this.proxy.countRequestError();
+        this.inBuf = undefined;
+        this.failAfterForward(tx, 400, 'PD');
+        return -1;
+      }
+      if (r.kind === 'done') {
+        this.requestBodyDone(tx);
+        return r.consumed;
+      }
+      this.updateClientFlow();
+      return buf.length;
+    }
+    this.requestBodyDone(tx);
+    return 0;
+  }
+
+  private requestBodyDone(tx: Transaction): void {
+    tx.reqDone = true;
+    // waiting for the response: the client read timeout is off (spec §6)
+    if (tx.res === undefined) this.client.setTimeout(0);
+    if (tx.resDone) this.finishTransaction(tx);
+  }
+
+  /** Client flow control: read while the current state can absorb bytes. */
+  private updateClientFlow(): void {
+    if (this.closed) return;
+    const c = this.client;
+    const tx = this.tx;
+    let read: boolean;
+    if (this.closing) read = true; // drain and discard while the error page leaves
+    else if (tx === undefined) read = false;
+    else if (this.serverBackpressure) read = false;
+    else if (tx.phase === 'tunnel') read = true;
+    else if (tx.phase === 'head') read = true;
+    else if (tx.phase === 'sending' && !tx.reqDone) read = true;
+    else read = (this.inBuf?.length ?? 0) < MAX_CLIENT_AHEAD_BYTES;
+    if (read && c.isPaused()) c.resume();
+    else if (!read && !c.isPaused()) c.pause();
+  }
+
+  private onServerDrain(conn: ServerConn): void {
+    if (conn.tx !== this.tx) return;
+    if (this.serverBackpressure) {
+      this.serverBackpressure = false;
+      this.updateClientFlow();
+      this.pump();
+    }
+  }
+
+  // ---------------------------------------------------------------- response side
+
+  private onServerData(conn: ServerConn, d: Buffer): void {
+    const tx = conn.tx;
+    if (tx === undefined || tx !== this.tx) {
+      // an idle kept connection must stay silent
+      this.dropConn(conn);
+      if (this.idle === conn) this.idle = undefined;
+      return;
+    }
+    tx.bytesFromServer += d.length;
+    if (tx.phase === 'tunnel') {
+      if (!this.client.write(d)) conn.socket.pause();
+      return;
+    }
+    if (tx.res === undefined) {
+      tx.resBuf = tx.resBuf === undefined ? d : Buffer.concat([tx.resBuf, d]);
+      this.scanResponse(tx, conn);
+      return;
+    }
+    this.forwardResponseBody(tx, conn, d);
+  }
+
+  private scanResponse(tx: Transaction, conn: ServerConn): void {
+    for (let guard = 0; guard < 100; guard++) {
+      const buf = tx.resBuf;
+      if (buf === undefined) return;
+      const scan = scanHead(buf, 0, false);
+      if (scan.kind === 'incomplete') return;
+      if (scan.kind === 'too-large') {
+        this.badResponse(tx, conn);
+        return;
+      }
+      const parsed = parseResponseHead(scan.lines);
+      if (!parsed.ok) {
+        this.badResponse(tx, conn);
+        return;
+      }
+      const res = parsed.head;
+      const rest = scan.end >= buf.length ? undefined : buf.subarray(scan.end);
+      tx.resBuf = rest;
+      if (res.status >= 100 && res.status < 200 && !(res.status === 101 && tx.head?.upgrade === true)) {
+        if (res.status === 101) {
+          // 101 without an upgrade request is not HTTP any more
+          this.badResponse(tx, conn);
+          return;
+        }
+        // decision 15: interim responses pass untouched (never to an HTTP/1.0 client)
+        if (tx.head?.versionMinor === 1) this.client.write(serializeHead(scan.lines));
+        continue;
+      }
+      tx.resBuf = undefined;
+      this.onResponseHead(tx, conn, res, scan.end, rest);
+      return;
+    }
+  }
+
+  private badResponse(tx: Transaction, conn: ServerConn): void {
+    // decision 7: a bad or incomplete response head gives 502 SH
+    conn.server?.countResponseError();
+    this.replyError(tx, 502, 'SH');
+  }
+
+  private onResponseHead(tx: Transaction, conn: ServerConn, res: ResponseHead, headBytes: number, rest: Buffer | undefined): void {
+    tx.res = res;
+    tx.resHeadMs = Date.now();
+    tx.status = res.status;
+    tx.resHeadBytes = headBytes;
+    const head = tx.head!;
+    const tunnel = (res.status === 101 && head.upgrade) || (head.method === 'CONNECT' && res.status >= 200 && res.status < 300);
+    const server = conn.server;
+    const analysis = analyseResponse(this.px, res, {
+      isPost: tx.analysis?.isPost ?? false,
+      serverKnown: server !== undefined,
+      serverCookie: server?.config.cookie,
+      setCookieLine: server === undefined || this.px.cookie === undefined ? undefined : this.px.setCookieLine(server.config),
+      direct: tx.direct,
+      upgrade: tunnel,
+    });
+    tx.resFlag = analysis.setCookieFlag;
+    tx.resCaptures = analysis.captures;
+    tx.capturedResCookie = analysis.capturedCookie;
+    if (analysis.appsessionKeys.length > 0 && server !== undefined) {
+      const table = this.appsessionTable();
+      for (const k of analysis.appsessionKeys) table.learn(k, server.config.name, Date.now());
+    }
+    if (analysis.cacheBlocked) {
+      const msg = `Blocking cacheable cookie in response from instance ${this.proxy.config.name}, server ${server?.config.name ?? '<NOSRV>'}.`;
+      this.proxy.log.send(LOG_ALERT, msg);
+      this.proxy.processLog.alert(msg);
+    }
+    if (analysis.denied || analysis.cacheBlocked) {
+      this.proxy.countDeniedResponse();
+      this.replyError(tx, 502, 'PH');
+      return;
+    }
+    if (this.proxy.config.options.forceclose && tx.reqDone && !tunnel) {
+      // legacy forceclose: shut the server write side once the response head is processed
+      conn.socket.end();
+    }
+    this.client.write(serializeHead(analysis.lines));
+    if (this.proxy.config.options.logasap) this.logTransaction(tx, true);
+    if (tunnel) {
+      this.startTunnel(tx, conn, rest);
+      return;
+    }
+    tx.resFraming = responseFraming(head.method, res);
+    if (tx.resFraming.kind === 'length') tx.resRemaining = tx.resFraming.length;
+    if (tx.resFraming.kind === 'chunked') tx.resChunked = new ChunkedDecoder((b) => this.writeClient(conn, b));
+    // data phase: both sides get their inactivity timeouts
+    if (this.clitimeoutMs > 0) this.client.setTimeout(this.clitimeoutMs);
+    if (tx.resFraming.kind === 'none') {
+      if (rest !== undefined) conn.ended = true; // extra bytes: never reuse this connection
+      this.responseDone(tx);
+      return;
+    }
+    if (rest !== undefined) this.forwardResponseBody(tx, conn, rest);
+  }
+
+  private writeClient(conn: ServerConn, b: Buffer): void {
+    if (!this.client.write(b)) conn.socket.pause();
+  }
+
+  private onClientDrain(): void {
+    const conn = this.tx?.conn;
+    if (conn !== undefined && conn.tx === this.tx && conn.socket.isPaused()) conn.socket.resume();
+  }
+
+  private forwardResponseBody(tx: Transaction, conn: ServerConn, d: Buffer): void {
+    if (tx.resDone) {
+      conn.ended = true; // bytes after the end of the response: do not reuse
+      return;
+    }
+    switch (tx.resFraming.kind) {
+      case 'length': {
+        const take = Math.min(tx.resRemaining, d.length);
+        this.writeClient(conn, take === d.length ? d : d.subarray(0, take));
+        tx.resRemaining -= take;
+        if (take < d.length) conn.ended = true;
+        if (tx.resRemaining === 0) this.responseDone(tx);
+        return;
+      }
+      case 'chunked': {
+        const r = tx.resChunked!.feed(d);
+        if (r.kind === 'error') {
+          conn.server?.countResponseError();
+          this.abort(tx, 'SD');
+          return;
+        }
+        if (r.kind === 'done') {
+          if (r.consumed < d.length) conn.ended = true;
+          this.responseDone(tx);
+        }
+        return;
+      }
+      case 'close':
+        this.writeClient(conn, d);
+        return;
+      case 'none':
+        conn.ended = true;
+        return;
+    }
+  }
+
+  private responseDone(tx: Transaction): void {
+    tx.resDone = true;
+    if (tx.reqDone) {
+      this.finishTransaction(tx);
+      return;
+    }
+    // early response while the request body still flows: finish it, then close
+    this.finishTransaction(tx);
+  }
+
+  private onServerEnd(conn: ServerConn): void {
+    conn.ended = true;
+    const tx = conn.tx;
+    if (tx === undefined || tx !== this.tx) {
+      this.dropConn(conn);
+      if (this.idle === conn) this.idle = undefined;
+      return;
+    }
+    if (tx.phase === 'tunnel') {
+      this.client.end();
+      return;
+    }
+    if (tx.res === undefined) {
+      if (this.retryOnReusedConn(tx, conn)) return;
+      conn.server?.countResponseError();
+      this.replyError(tx, 502, 'SH');
+      return;
+    }
+    if (!tx.resDone) {
+      if (tx.resFraming.kind === 'close') {
+        this.responseDone(tx);
+        return;
+      }
+      // truncated body: relay what came, then close
+      this.abort(tx, 'SD');
+    }
+  }
+
+  /** A kept connection the server closed just as we reused it: retry once on a new one. */
+  private retryOnReusedConn(tx: Transaction, conn: ServerConn): boolean {
+    if (conn.uses <= 1 || tx.bytesFromServer > 0 || tx.reqFraming.kind !== 'none') return false;
+    this.dropConn(conn);
+    tx.conn = undefined;
+    tx.phase = 'connecting';
+    tx.pending = this.proxy.connect(
+      {
+        clientAddress: this.clientAddress,
+        clientPort: this.clientPort,
+        frontendPort: this.frontendPort,
+        direct: tx.analysis?.cookie.server,
+      },
+      (result) => this.onConnected(tx, result),
+    );
+    return true;
+  }
+
+  private onServerGone(conn: ServerConn, isError: boolean): void {
+    const wasEnded = conn.ended;
+    conn.ended = true;
+    const tx = conn.tx;
+    this.releaseConn(conn);
+    if (this.idle === conn) this.idle = undefined;
+    if (tx === undefined || tx !== this.tx || tx.phase === 'done') return;
+    if (tx.phase === 'tunnel') {
+      if (!this.closed) this.client.destroySoon();
+      return;
+    }
+    if (tx.res === undefined) {
+      if (!isError && wasEnded) return; // 'end' already handled it
+      if (this.retryOnReusedConn(tx, conn)) return;
+      conn.server?.countResponseError();
+      this.replyError(tx, 502, 'SH');
+      return;
+    }
+    if (!tx.resDone) {
+      if (tx.resFraming.kind === 'close' && !isError) {
+        this.responseDone(tx);
+        return;
+      }
+      this.abort(tx, 'SD');
+    }
+  }
+
+  private onServerTimeout(conn: ServerConn): void {
+    const tx = conn.tx;
+    if (tx === undefined || tx !== this.tx) {
+      this.dropConn(conn);
+      if (this.idle === conn) this.idle = undefined;
+      return;
+    }
+    if (tx.phase === 'tunnel') {
+      this.abort(tx, 'sD');
+      return;
+    }
+    if (tx.res === undefined) {
+      this.replyError(tx, 504, 'sH');
+      return;
+    }
+    this.abort(tx, 'sD');
+  }
+
+  // ---------------------------------------------------------------- tunnel (101 / CONNECT)
+
+  private startTunnel(tx: Transaction, conn: ServerConn, rest: Buffer | undefined): void {
+    tx.phase = 'tunnel';
+    if (rest !== undefined) this.writeClient(conn, rest);
+    const early = this.inBuf;
+    this.inBuf = undefined;
+    if (early !== undefined) {
+      tx.bytesFromClient += early.length;
+      this.writeServer(tx, early);
+    }
+    if (this.clitimeoutMs > 0) this.client.setTimeout(this.clitimeoutMs);
+    if (this.clientEnded) conn.socket.end();
+    this.updateClientFlow();
+  }
+
+  // ---------------------------------------------------------------- end of a transaction
+
+  private finishTransaction(tx: Transaction): void {
+    if (tx.phase === 'done') return;
+    tx.phase = 'done';
+    const conn = tx.conn;
+    const head = tx.head!;
+    const res = tx.res!;
+    const reqKeep = wantsKeepAlive(head.versionMinor, head.connection);
+    // an HTTP/1.0 client only persists when the response says keep-alive
+    const resKeep = head.versionMinor === 1 ? wantsKeepAlive(res.versionMinor, res.connection) : res.connection.keepAlive && !res.connection.close;
+    const keepClient =
+      !this.clientEnded && tx.reqDone && reqKeep && resKeep && !this.px.httpclose && tx.resFraming.kind !== 'close' && !this.closing;
+    if (conn !== undefined) {
+      conn.tx = undefined;
+      const serverKeep =
+        keepClient &&
+        !conn.ended &&
+        !conn.socket.destroyed &&
+        conn.server !== undefined &&
+        conn.server.config.maxconn === 0 &&
+        !(tx.analysis?.serverClose ?? true) &&
+        wantsKeepAlive(res.versionMinor, res.connection);
+      if (serverKeep) {
+        conn.socket.setTimeout(0);
+        this.idle = conn;
+      } else this.dropConn(conn);
+    }
+    if (!keepClient) {
+      this.queueLog(tx);
+      this.closeClient(false);
+      return;
+    }
+    this.logTransaction(tx, false);
+    this.newTransaction(Date.now());
+  }
+
+  /** Sends a proxy-generated error page, ends the transaction and closes the client (decision 6). */
+  private replyError(tx: Transaction, code: ErrorCode, termination: string): void {
+    if (tx.phase === 'done' || this.closed) return;
+    this.clearHeadTimer();
+    if (tx.pending !== undefined) {
+      tx.pending.cancel();
+      tx.pending = undefined;
+    }
+    if (tx.tarpitTimer !== undefined) clearTimeout(tx.tarpitTimer);
+    tx.status = code;
+    tx.termination = termination;
+    if (tx.conn !== undefined) {
+      this.dropConn(tx.conn);
+      tx.conn.tx = undefined;
+    }
+    tx.phase = 'done';
+    if (tx.res !== undefined && code !== 502) {
+      // a response head already went out: nothing else can be said
+      this.queueLog(tx);
+      this.closeClient(true);
+      return;
+    }
+    this.queueLog(tx);
+    this.sendAndClose(this.px.errorPages.get(code)!);
+  }
+
+  /** An error after the request head went to the server (bad chunked body). */
+  private failAfterForward(tx: Transaction, code: ErrorCode, termination: string): void {
+    if (tx.res !== undefined) {
+      this.abort(tx, termination);
+      return;
+    }
+    this.replyError(tx, code, termination);
+  }
+
+  /** Aborts the transaction: both connections closed at once (decision 16). */
+  private abort(tx: Transaction, termination: string): void {
+    if (tx.phase === 'done') return;
+    tx.termination = termination;
+    if (tx.pending !== undefined) {
+      tx.pending.cancel();
+      tx.pending = undefined;
+    }
+    if (tx.tarpitTimer !== undefined) clearTimeout(tx.tarpitTimer);
+    if (tx.conn !== undefined) {
+      this.dropConn(tx.conn);
+      tx.conn.tx = undefined;
+    }
+    tx.phase = 'done';
+    this.queueLog(tx);
+    this.closeClient(true);
+  }
+
+  // ---------------------------------------------------------------- client events
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    const tx = this.tx;
+    if (this.closing || tx === undefined) {
+      if (!this.closed) this.client.end();
+      return;
+    }
+    switch (tx.phase) {
+      case 'head':
+        this.pump();
+        return;
+      case 'connecting':
+        if (!tx.reqDone) {
+          this.abort(tx, 'CC');
+        } else if (this.proxy.config.options.abortonclose) {
+          // legacy abortonclose: a client that shut its side while queued/connecting aborts
+          this.abort(tx, 'CC');
+        }
+        return;
+      case 'sending':
+        if (!tx.reqDone) {
+          // decision 16: abort mid-upload closes the server connection at once
+          this.abort(tx, 'CD');
+        }
+        return;
+      case 'tunnel':
+        tx.conn?.socket.end();
+        return;
+      case 'done':
+        return;
+    }
+  }
+
+  /** The client ended while a head was pending: nothing to answer (`CR`) or an idle close. */
+  private onClientEndInHead(tx: Transaction): void {
+    if (tx.bytesFromClient === 0 && this.inBuf === undefined) {
+      // nothing of this request arrived: a clean close; logged only for the first request
+      if (this.requestCount > 1) tx.logged = true;
+      else {
+        tx.termination = 'CR';
+      }
+      tx.phase = 'done';
+      this.queueLog(tx);
+      this.closeClient(false);
+      return;
+    }
+    if (this.inBuf !== undefined) tx.bytesFromClient += this.inBuf.length;
+    this.inBuf = undefined;
+    this.abort(tx, 'CR');
+  }
+
+  private onClientGone(): void {
+    const tx = this.tx;
+    if (tx !== undefined && tx.phase !== 'done') {
+      const state = tx.phase === 'head' ? 'R' : tx.phase === 'connecting' ? 'C' : tx.res === undefined && tx.phase !== 'tunnel' ? 'H' : 'D';
+      if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
+      this.abort(tx, 'C' + state);
+    }
+    this.client.destroy();
+  }
+
+  private onClientTimeout(): void {
+    const tx = this.tx;
+    if (tx === undefined || this.closing) {
+      this.client.destroy();
+      return;
+    }
+    if (tx.phase === 'head') return; // the head timer decides
+    this.abort(tx, tx.phase === 'connecting' ? 'cC' : 'cD');
+  }
+
+  private onClientClose(): void {
+    this.closed = true;
+    this.clearHeadTimer();
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    const tx = this.tx;
+    if (tx !== undefined && tx.phase !== 'done') {
+      const state = tx.phase === 'head' ? 'R' : tx.phase === 'connecting' ? 'C' : tx.res === undefined && tx.phase !== 'tunnel' ? 'H' : 'D';
+      if (tx.phase === 'tunnel') tx.termination = '--';
+      else tx.termination = 'C' + state;
+      if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
+      if (tx.pending !== undefined) tx.pending.cancel();
+      if (tx.tarpitTimer !== undefined) clearTimeout(tx.tarpitTimer);
+      if (tx.conn !== undefined) this.dropConn(tx.conn);
+      tx.phase = 'done';
+      this.queueLog(tx);
+    }
+    if (this.idle !== undefined) {
+      this.dropConn(this.idle);
+      this.idle = undefined;
+    }
+    // the runtime's own 'close' listener ran first: counters are decremented (spec §12.3)
+    const logs = this.pendingLogs;
+    this.pendingLogs = [];
+    for (const t of logs) this.logTransaction(t, false);
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  private sendAndClose(bytes: Buffer): void {
+    this.client.write(bytes);
+    this.closeClient(false);
+  }
+
+  /**
+   * Ends the client connection. Pending bytes are flushed and incoming ones discarded (so that
+   * a page is not lost to a reset), then the socket is destroyed after LINGER_MS at most.
+   */
+  private closeClient(hard: boolean): void {
+    if (this.closed) return;
+    this.clearHeadTimer();
+    if (this.idle !== undefined) {
+      this.dropConn(this.idle);
+      this.idle = undefined;
+    }
+    if (hard) {
+      this.closing = true;
+      this.client.destroy();
+      return;
+    }
+    if (this.closing) return;
+    this.closing = true;
+    this.inBuf = undefined;
+    this.client.setTimeout(0);
+    this.client.end();
+    this.updateClientFlow();
+    this.lingerTimer = setTimeout(() => this.client.destroy(), LINGER_MS);
+  }
+
+  private dropConn(conn: ServerConn): void {
+    conn.ended = true;
+    if (!conn.socket.destroyed) conn.socket.destroy();
+    this.releaseConn(conn);
+  }
+
+  private releaseConn(conn: ServerConn): void {
+    if (conn.released) return;
+    conn.released = true;
+    conn.release();
+  }
+
+  // ---------------------------------------------------------------- log
+
+  /** Logs `tx` once the client socket is closed (now if it already is). */
+  private queueLog(tx: Transaction): void {
+    if (tx.logged || tx.endMs >= 0) return;
+    tx.endMs = Date.now();
+    if (this.closed) this.logTransaction(tx, false);
+    else this.pendingLogs.push(tx);
+  }
+
+  private logTransaction(tx: Transaction, logasap: boolean): void {
+    if (tx.logged) return;
+    const r = this.record(tx, logasap);
+    tx.logged = true;
+    if (r !== undefined) this.proxy.log.logTraffic(r);
+  }
+
+  private record(tx: Transaction, logasap: boolean): TrafficLogRecord | undefined {
+    const log = this.proxy.log;
+    if (!log.enabled) return undefined;
+    const now = tx.endMs >= 0 ? tx.endMs : Date.now();
+    const server = tx.conn?.server ?? this.proxy.servers.find((s) => s.config.name === tx.serverName);
+    const conn = tx.conn;
+    if (conn?.server !== undefined && !logasap) conn.server.addBytes(tx.bytesFromClient, tx.bytesFromServer);
+    const tq = tx.headMs < 0 ? -1 : tx.headMs - tx.startMs;
+    const tr = tx.resHeadMs < 0 || tx.connectedMs < 0 ? -1 : tx.resHeadMs - tx.connectedMs;
+    const px = this.px;
+    const cookieFlags = px.cookieFlagsLogged ? tx.reqFlag + tx.resFlag : '--';
+    const captureSlots = (n: number, v: string[] | undefined): readonly string[] | undefined =>
+      n === 0 ? undefined : (v ?? new Array<string>(n).fill(''));
+    return {
+      proxyName: this.proxy.config.name,
+      mode: 'http',
+      clientAddress: this.clientAddress,
+      clientPort: this.clientPort,
+      acceptTimeMs: tx.logStartMs,
+      serverName: tx.serverName,
+      tq,
+      tw: tx.headMs < 0 ? -1 : tx.tw,
+      tc: tx.tc,
+      tr,
+      tt: (logasap ? tx.resHeadMs : now) - tx.startMs,
+      status: tx.status,
+      bytesFromServer: logasap ? tx.resHeadBytes : tx.status >= 0 && tx.res === undefined ? 0 : tx.bytesFromServer,
+      bytesFromClient: tx.bytesFromClient,
+      capturedRequestCookie: tx.capturedReqCookie,
+      capturedResponseCookie: tx.capturedResCookie,
+      termination: tx.termination,
+      cookieFlags,
+      serverConnections: server?.currentSessions ?? 0,
+      proxyConnections: this.proxy.currentSessions,
+      processConnections: this.proxy.processSessions,
+      serverQueue: server?.queueLength ?? 0,
+      proxyQueue: this.proxy.queueLength,
+      requestHeaders: captureSlots(px.requestCaptures.length, tx.reqCaptures),
+      responseHeaders: captureSlots(px.responseCaptures.length, tx.resCaptures),
+      requestLine: tx.requestLine,
+      logasap,
+    };
+  }
+}
