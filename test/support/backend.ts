@@ -161,3 +161,58 @@ export function startBackend(behaviour: BackendBehaviour, host = '127.0.0.1', po
     });
   });
 }
+
+/**
+ * A loopback port whose accept queue is full, so further connection attempts hang until they
+ * time out (a connect-timeout target without firewall rules). A python3 process listens with
+ * backlog 0 and never accepts; two local connections fill the queue. Stopped by PID.
+ */
+export interface Blackhole {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startBlackhole(): Promise<Blackhole> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(
+    'python3',
+    [
+      '-c',
+      'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('blackhole did not start')), 5000);
+    child.stdout!.once('data', (d: Buffer) => {
+      clearTimeout(t);
+      resolve(Number(d.toString().trim()));
+    });
+    child.once('exit', () => reject(new Error('blackhole exited')));
+  });
+  const fillers: Socket[] = [];
+  // fill the accept queue: with backlog 0 Linux queues one connection (sometimes two)
+  for (let i = 0; i < 3; i++) {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.on('error', () => {});
+    fillers.push(s);
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 300);
+      s.once('connect', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  return {
+    port,
+    close() {
+      for (const s of fillers) s.destroy();
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
