@@ -1,49 +1,58 @@
-// The check scheduler against real loopback targets: request bytes, first-check spread, rise/fall
-// with a target that stops and starts answering, `port`/`addr`, hung checks, maintenance, stop().
-// Timing assertions are coarse lower bounds or orderings only.
+// The check scheduler inside the real runtime, against real loopback targets: request bytes,
+// first-check spread, rise/fall with a target that stops and starts answering, `port`/`addr`,
+// hung checks, maintenance, stop and reload. Timing assertions are coarse lower bounds or orderings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { startChecks } from '../../src/checks/scheduler.js';
 import { LOG_ALERT, LOG_EMERG, LOG_NOTICE } from '../../src/log/types.js';
-import { httpCheck, proxyConfig, serverConfig, TestProxy } from '../support/checks-fakes.js';
 import { CheckTarget, freePort, sleep, waitFor } from '../support/checks-targets.js';
+import { startCheckedRuntime } from '../support/checks-runtime.js';
 
-const at = (port: number, host = '127.0.0.1') => ({ host, family: 4 as const, port: { kind: 'absolute' as const, port } });
+const ok200 = { kind: 'reply' as const, bytes: 'HTTP/1.0 200 OK\r\n\r\n', close: true };
 
-test('httpchk sends exactly the configured bytes, every inter, one connection per check', async (t) => {
-  const target = await new CheckTarget({ kind: 'reply', bytes: 'HTTP/1.0 200 OK\r\n\r\n', close: true }).listen();
-  const px = new TestProxy(
-    proxyConfig('webfarm', [serverConfig('webA', { address: at(target.port), interMs: 100 })], {
-      httpCheck: httpCheck('HEAD', '/running', 'HTTP/1.0'),
-    }),
-  );
-  const checks = startChecks(px);
+test('httpchk sends exactly the configured bytes (escapes included), every inter, nothing logged while healthy', async (t) => {
+  const target = await new CheckTarget(ok200).listen();
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen webfarm 127.0.0.1:${lbPort}
+    mode http
+    balance roundrobin
+    option httpchk HEAD /running HTTP/1.1\\r\\nHost:\\ www
+    server webA 127.0.0.1:${target.port} check inter 100
+`);
   t.after(async () => {
-    checks.stop();
+    rt.stop();
     await target.close();
   });
   assert.ok(await waitFor(() => target.arrivals.length >= 3, 3000), 'three checks within 3 s');
-  for (const a of target.arrivals.slice(0, 3)) assert.equal(a.received.toString('latin1'), 'HEAD /running HTTP/1.0\r\n\r\n');
-  assert.equal(px.servers[0]?.state, 'UP');
-  assert.ok(px.servers[0]?.statuses.every((s) => s === 'L7OK'));
-  assert.deepEqual(px.lines, [], 'no state change, nothing logged');
+  for (const a of target.arrivals.slice(0, 3)) assert.equal(a.received.toString('latin1'), 'HEAD /running HTTP/1.1\r\nHost: www\r\n\r\n');
+  const s = rt.runtime.proxy('webfarm')!.servers[0]!;
+  assert.deepEqual([s.state, s.checkStatus], ['UP', 'L7OK']);
+  assert.deepEqual(rt.processLog.lines, [], 'no state change, nothing on stderr');
 });
 
-test('first checks are spread: inter + mininter*pos/nbchk, in declaration order', async (t) => {
+test('first checks are spread: inter + mininter*pos/nbchk, in declaration order (backups included)', async (t) => {
   const targets = await Promise.all([0, 1, 2, 3].map(() => new CheckTarget({ kind: 'accept' }).listen()));
-  const servers = targets.map((tg, i) => serverConfig(`s${i}`, { address: at(tg.port), interMs: 400 }));
-  const px = new TestProxy(proxyConfig('spread', servers));
+  const lbPort = await freePort();
   const t0 = performance.now();
-  const checks = startChecks(px);
+  const rt = await startCheckedRuntime(`
+listen spread 127.0.0.1:${lbPort}
+    mode tcp
+    balance roundrobin
+    server s0 127.0.0.1:${targets[0]!.port} check inter 400
+    server s1 127.0.0.1:${targets[1]!.port} check inter 400
+    server nocheck 127.0.0.1:1
+    server s2 127.0.0.1:${targets[2]!.port} check inter 400
+    server s3 127.0.0.1:${targets[3]!.port} check inter 400 backup
+`);
   t.after(async () => {
-    checks.stop();
+    rt.stop();
     await Promise.all(targets.map((tg) => tg.close()));
   });
   assert.ok(await waitFor(() => targets.every((tg) => tg.arrivals.length >= 1), 3000));
-  const firsts = targets.map((tg) => (tg.arrivals[0]?.atMs ?? 0) - t0);
+  const firsts = targets.map((tg) => tg.arrivals[0]!.atMs - t0);
   console.log(`first check arrivals (ms after start; expected 400, 500, 600, 700): ${firsts.map((f) => f.toFixed(0)).join(', ')}`);
-  // legacy 1.1 fired all first checks at once at startup: the first one must wait at least inter.
+  // legacy 1.1 fired every first check at once at startup: the first one must wait at least inter.
   assert.ok(firsts[0]! >= 390, `first check after ${firsts[0]} ms, not before inter`);
   for (let i = 1; i < 4; i++) {
     assert.ok(firsts[i]! > firsts[i - 1]!, 'declaration order');
@@ -51,175 +60,183 @@ test('first checks are spread: inter + mininter*pos/nbchk, in declaration order'
   }
 });
 
-test('rise/fall: a fresh server falls at the first failure; later fall failures and rise successes', async (t) => {
-  const port = await freePort();
-  let target = await new CheckTarget({ kind: 'reply', bytes: 'HTTP/1.0 200 OK\r\n\r\n', close: true }).listen('127.0.0.1', port);
-  const px = new TestProxy(
-    proxyConfig('webfarm', [serverConfig('webA', { address: at(port), interMs: 60, rise: 2, fall: 3 }), serverConfig('webB', { check: false })], {
-      httpCheck: httpCheck(),
-    }),
-  );
-  const webA = px.servers[0]!;
-  const checks = startChecks(px);
+test('rise/fall: fall consecutive failures take a healthy server DOWN, rise successes bring it UP', async (t) => {
+  const target = await new CheckTarget(ok200).listen();
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen webfarm 127.0.0.1:${lbPort}
+    mode http
+    balance roundrobin
+    option httpchk
+    server webA 127.0.0.1:${target.port} check inter 80 rise 2 fall 3
+    server webB 127.0.0.1:1
+`);
   t.after(async () => {
-    checks.stop();
+    rt.stop();
     await target.close();
   });
-  assert.ok(await waitFor(() => webA.statuses.length >= 3, 3000));
+  const webA = rt.runtime.proxy('webfarm')!.servers[0]!;
+  assert.ok(await waitFor(() => target.arrivals.length >= 2, 3000));
   assert.equal(webA.state, 'UP');
 
-  // Stop answering: refused. Healthy server → exactly `fall` failures to go DOWN.
-  await target.close();
-  assert.ok(await waitFor(() => webA.state === 'DOWN', 3000), 'DOWN after the target stopped');
-  const okBefore = webA.statuses.lastIndexOf('L7OK');
-  assert.equal(webA.statuses.length - 1 - okBefore, 3, `fall 3: ${webA.statuses.join(',')}`);
+  // The target starts answering 404: exactly `fall` failed checks, then DOWN.
+  target.behaviour = { kind: 'reply', bytes: 'HTTP/1.0 404 Not Found\r\n\r\n', close: true };
+  const before = target.arrivals.length;
+  assert.ok(await waitFor(() => webA.state === 'DOWN', 3000), 'DOWN');
+  assert.equal(target.arrivals.length - before, 3, 'fall 3: three failed checks');
+  assert.equal(webA.checkStatus, 'L7STS');
   const down = 'Server webfarm/webA is DOWN. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.';
-  assert.deepEqual(px.lines, [
-    { via: 'stderr-warning', level: undefined, text: down },
-    { via: 'syslog', level: LOG_ALERT, text: down },
-  ]);
+  assert.deepEqual(rt.processLog.lines, [{ via: 'stderr-warning', level: undefined, text: down }]);
+  assert.deepEqual(rt.sent.filter((l) => l.message.startsWith('Server')), [{ proxy: 'webfarm', level: LOG_ALERT, message: down }]);
 
-  // Answer 404 for a while: still DOWN (an HTTP answer that is not 2xx/3xx is a failure).
-  target = await new CheckTarget({ kind: 'reply', bytes: 'HTTP/1.0 404 Not Found\r\n\r\n', close: true }).listen('127.0.0.1', port);
-  assert.ok(await waitFor(() => webA.statuses.filter((s) => s === 'L7STS').length >= 3, 3000));
-  assert.equal(webA.state, 'DOWN');
-  await target.close();
+  // A success between failures does not bring it back (rise 2 needs two in a row).
+  let n = 0;
+  target.behaviour = {
+    kind: 'custom',
+    onData: (s) => {
+      s.end(n++ % 2 === 0 ? 'HTTP/1.0 200 OK\r\n\r\n' : 'HTTP/1.0 500 Oops\r\n\r\n');
+    },
+  };
+  assert.ok(await waitFor(() => n >= 5, 3000));
+  assert.equal(webA.state, 'DOWN', 'alternating results never reach rise 2');
 
-  // Answer again: `rise` consecutive successes bring it UP.
-  target = await new CheckTarget({ kind: 'reply', bytes: 'HTTP/1.0 200 OK\r\n\r\n', close: true }).listen('127.0.0.1', port);
-  const before = webA.statuses.length;
+  // Then two failures (counter back to 0), then healthy again: `rise` successes, then UP.
+  target.behaviour = { kind: 'reply', bytes: 'HTTP/1.0 503 Busy\r\n\r\n', close: true };
+  const beforeFails = target.arrivals.length;
+  assert.ok(await waitFor(() => target.arrivals.length >= beforeFails + 2, 3000));
+  target.behaviour = ok200;
+  const beforeUp = target.arrivals.length;
   assert.ok(await waitFor(() => webA.state === 'UP', 3000), 'UP again');
-  assert.deepEqual(webA.statuses.slice(before), ['L7OK', 'L7OK'], 'rise 2');
+  assert.equal(target.arrivals.length - beforeUp, 2, 'rise 2: two good checks');
   const up = 'Server webfarm/webA is UP. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.';
-  assert.deepEqual(px.lines.slice(2), [
-    { via: 'stderr-warning', level: undefined, text: up },
-    { via: 'syslog', level: LOG_NOTICE, text: up },
-  ]);
+  assert.deepEqual(rt.processLog.lines.slice(1), [{ via: 'stderr-warning', level: undefined, text: up }]);
+  assert.deepEqual(rt.sent.filter((l) => l.message.startsWith('Server'))[1], { proxy: 'webfarm', level: LOG_NOTICE, message: up });
 });
 
 test('a fresh server whose target is dead goes DOWN at its first check; the last one raises the emergency', async (t) => {
   const deadPort = await freePort();
-  const px = new TestProxy(
-    proxyConfig('lonely', [
-      serverConfig('web', { address: at(deadPort), interMs: 50, fall: 3 }),
-      serverConfig('bkp', { address: at(deadPort), interMs: 50, backup: true }),
-    ]),
-  );
-  const checks = startChecks(px);
-  t.after(() => checks.stop());
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen lonely 127.0.0.1:${lbPort}
+    mode tcp
+    balance roundrobin
+    server web 127.0.0.1:${deadPort} check inter 50 fall 3
+    server bkp 127.0.0.1:${deadPort} check inter 50 backup
+`);
+  t.after(() => rt.stop());
+  const px = rt.runtime.proxy('lonely')!;
+  const t0 = performance.now();
   assert.ok(await waitFor(() => px.servers.every((s) => s.state === 'DOWN'), 3000));
-  assert.deepEqual(px.servers.map((s) => s.statuses.indexOf('L4CON')), [0, 0], 'DOWN at the first failure');
-  assert.deepEqual(px.texts('syslog'), [
-    'Server lonely/web is DOWN. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue.',
-    'Backup Server lonely/bkp is DOWN. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
-    'Proxy lonely has no server available !',
+  // fall 3 would need 3 checks (>= 150 ms); the first failure is enough for a fresh server.
+  assert.ok(performance.now() - t0 < 140 + 500, 'DOWN at the first check, not after fall');
+  assert.deepEqual(px.servers.map((s) => s.checkStatus), ['L4CON', 'L4CON']);
+  const syslog = rt.sent.filter((l) => !l.message.endsWith('started.'));
+  assert.deepEqual(syslog, [
+    { proxy: 'lonely', level: LOG_ALERT, message: 'Server lonely/web is DOWN. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue.' },
+    { proxy: 'lonely', level: LOG_ALERT, message: 'Backup Server lonely/bkp is DOWN. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.' },
+    { proxy: 'lonely', level: LOG_EMERG, message: 'Proxy lonely has no server available !' },
   ]);
-  assert.deepEqual(px.lines.filter((l) => l.via === 'syslog').map((l) => l.level), [LOG_ALERT, LOG_ALERT, LOG_EMERG]);
-  assert.deepEqual(px.texts('stderr-alert'), ['Proxy lonely has no server available !']);
+  assert.deepEqual(rt.stderr('alert'), ['Proxy lonely has no server available !']);
+  assert.deepEqual(rt.stderr('warning'), syslog.slice(0, 2).map((l) => l.message));
 });
 
-test('port and addr redirect the check away from the service address', async (t) => {
+test('port and addr redirect the check away from the service address; source sets its origin', async (t) => {
   const servicePort = await freePort(); // nothing listens on the service port
   const onPort = await new CheckTarget({ kind: 'accept' }).listen('127.0.0.1');
   const onAddr = await new CheckTarget({ kind: 'accept' }).listen('127.0.0.2');
-  const px = new TestProxy(
-    proxyConfig('redir', [
-      serverConfig('byPort', { address: at(servicePort), checkPort: onPort.port, interMs: 50 }),
-      serverConfig('byAddr', { address: at(servicePort, '127.0.0.1'), checkAddr: '127.0.0.2', checkPort: onAddr.port, interMs: 50 }),
-      serverConfig('mapped', { address: { host: '127.0.0.1', family: 4, port: { kind: 'mapped', offset: 0 } }, checkPort: onPort.port, interMs: 50 }),
-    ]),
-  );
-  const checks = startChecks(px);
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen redir 127.0.0.1:${lbPort}
+    mode tcp
+    balance roundrobin
+    source 127.0.0.7
+    server byPort 127.0.0.1:${servicePort} check port ${onPort.port} inter 50
+    server byAddr 127.0.0.1:${servicePort} check addr 127.0.0.2 port ${onAddr.port} inter 50 source 127.0.0.5
+    server mapped 127.0.0.1 check port ${onPort.port} inter 50
+`);
   t.after(async () => {
-    checks.stop();
+    rt.stop();
     await Promise.all([onPort.close(), onAddr.close()]);
   });
-  assert.ok(await waitFor(() => px.servers.every((s) => s.statuses.length >= 3), 3000));
-  assert.deepEqual(px.servers.map((s) => s.state), ['UP', 'UP', 'UP']);
-  assert.ok(px.servers.every((s) => s.statuses.every((st) => st === 'L4OK')));
-  assert.ok(onAddr.arrivals.length >= 3, 'addr: the check went to 127.0.0.2');
-  assert.ok(onPort.arrivals.length >= 6, 'port: both port-redirected servers were checked there');
+  assert.ok(await waitFor(() => onAddr.arrivals.length >= 3 && onPort.arrivals.length >= 6, 3000));
+  const px = rt.runtime.proxy('redir')!;
+  assert.deepEqual(px.servers.map((s) => [s.state, s.checkStatus]), [['UP', 'L4OK'], ['UP', 'L4OK'], ['UP', 'L4OK']]);
+  assert.ok(onAddr.arrivals.every((a) => a.remoteAddress === '127.0.0.5'), 'server source wins');
+  assert.ok(onPort.arrivals.every((a) => a.remoteAddress === '127.0.0.7'), 'else the proxy source');
+  assert.deepEqual(rt.processLog.lines, []);
 });
 
-test('a hung check times out after inter, the next one starts inter later, never two at once', async (t) => {
+test('a hung check times out after inter, the next starts inter later, never two at once', async (t) => {
   const target = await new CheckTarget({ kind: 'hang' }).listen();
-  let open = 0;
-  let maxOpen = 0;
-  const px = new TestProxy(proxyConfig('hang', [serverConfig('s', { address: at(target.port), interMs: 150 })], { httpCheck: httpCheck() }));
-  const checks = startChecks(px);
-  // Count open check connections from the checker's side: an arrival stays open until the probe closes it.
-  const timer = setInterval(() => {
-    open = target.arrivals.length - px.servers[0]!.statuses.length;
-    maxOpen = Math.max(maxOpen, open);
-  }, 5);
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen hang 127.0.0.1:${lbPort}
+    mode http
+    balance roundrobin
+    option httpchk
+    server s 127.0.0.1:${target.port} check inter 150
+`);
   t.after(async () => {
-    clearInterval(timer);
-    checks.stop();
+    rt.stop();
     await target.close();
   });
   assert.ok(await waitFor(() => target.arrivals.length >= 3, 5000));
-  const s = px.servers[0]!;
-  assert.equal(s.state, 'DOWN');
-  assert.ok(s.statuses.every((st) => st === 'L7TOUT'), s.statuses.join(','));
+  const s = rt.runtime.proxy('hang')!.servers[0]!;
+  assert.deepEqual([s.state, s.checkStatus], ['DOWN', 'L7TOUT']);
   const gaps = target.arrivals.slice(1, 3).map((a, i) => a.atMs - target.arrivals[i]!.atMs);
   console.log(`hung-check spacing (ms, inter 150, expected ~300): ${gaps.map((g) => g.toFixed(0)).join(', ')}`);
   assert.ok(gaps.every((g) => g >= 2 * 150 - 10), 'timeout (inter) + inter between check starts');
-  assert.ok(maxOpen <= 1, `at most one check in flight, saw ${maxOpen}`);
+  assert.equal(target.maxOpen, 1, 'at most one check connection open at a time');
 });
 
 test('servers in maintenance are not checked; checks resume when it ends', async (t) => {
   const target = await new CheckTarget({ kind: 'accept' }).listen();
-  const px = new TestProxy(proxyConfig('maint', [serverConfig('s', { address: at(target.port), interMs: 40 })]));
-  px.servers[0]!.setMaintenance(true);
-  const checks = startChecks(px);
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen maint 127.0.0.1:${lbPort}
+    mode tcp
+    balance roundrobin
+    server s 127.0.0.1:${target.port} check inter 40
+`);
   t.after(async () => {
-    checks.stop();
+    rt.stop();
     await target.close();
   });
+  const s = rt.runtime.proxy('maint')!.servers[0]!;
+  s.setMaintenance(true); // before the first check (due after inter)
   await sleep(300);
   assert.equal(target.arrivals.length, 0);
-  px.servers[0]!.setMaintenance(false);
+  s.setMaintenance(false);
   assert.ok(await waitFor(() => target.arrivals.length >= 2, 2000));
 });
 
-test('stop() clears every timer and aborts the check in flight; a disabled proxy gets no checks', async (t) => {
+test('stop() aborts the check in flight; a disabled proxy gets no checks; old and new runtimes share nothing', async (t) => {
   const target = await new CheckTarget({ kind: 'hang' }).listen();
   t.after(() => target.close());
-  const px = new TestProxy(proxyConfig('stop', [serverConfig('s', { address: at(target.port), interMs: 60 })], { httpCheck: httpCheck() }));
-  const checks = startChecks(px);
-  assert.ok(await waitFor(() => target.arrivals.length >= 1, 2000));
-  checks.stop();
-  checks.stop(); // idempotent
-  const n = target.arrivals.length;
-  const statuses = px.servers[0]!.statuses.length;
-  await sleep(300);
-  assert.equal(target.arrivals.length, n, 'no check after stop');
-  assert.equal(px.servers[0]!.statuses.length, statuses, 'the aborted check reported nothing');
-
-  const disabled = new TestProxy(proxyConfig('off', [serverConfig('s', { address: at(target.port), interMs: 20 })], { enabled: false }));
-  const none = startChecks(disabled);
-  await sleep(150);
-  none.stop();
-  assert.equal(target.arrivals.length, n);
-});
-
-test('two schedulers (a reload) share nothing: stopping the old one leaves the new one running', async (t) => {
-  const target = await new CheckTarget({ kind: 'accept' }).listen();
-  const cfg = proxyConfig('reload', [serverConfig('s', { address: at(target.port), interMs: 40 })]);
-  const oldPx = new TestProxy(cfg);
-  const newPx = new TestProxy(cfg);
-  const oldChecks = startChecks(oldPx);
-  const newChecks = startChecks(newPx);
-  t.after(async () => {
-    oldChecks.stop();
-    newChecks.stop();
-    await target.close();
+  const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+  const cfg = (port: number, name: string, extra = '') => `
+listen ${name} 127.0.0.1:${port}
+    mode http
+    balance roundrobin
+    option httpchk
+    ${extra}
+    server s 127.0.0.1:${target.port} check inter 60
+`;
+  const old = await startCheckedRuntime(cfg(p1, 'old'));
+  const off = await startCheckedRuntime(cfg(p3, 'off', 'disabled'));
+  assert.ok(await waitFor(() => target.arrivals.length >= 1 && target.openNow === 1, 2000));
+  const fresh = await startCheckedRuntime(cfg(p2, 'fresh'));
+  t.after(() => {
+    old.stop();
+    fresh.stop();
+    off.stop();
   });
-  assert.ok(await waitFor(() => oldPx.servers[0]!.statuses.length >= 1 && newPx.servers[0]!.statuses.length >= 1, 2000));
-  oldChecks.stop();
-  const oldCount = oldPx.servers[0]!.statuses.length;
-  const newCount = newPx.servers[0]!.statuses.length;
-  await sleep(250);
-  assert.equal(oldPx.servers[0]!.statuses.length, oldCount);
-  assert.ok(newPx.servers[0]!.statuses.length >= newCount + 2);
+  old.stop();
+  assert.ok(await waitFor(() => target.openNow === 0, 1000), 'the in-flight check of the stopped runtime was closed');
+  const oldLines = old.processLog.lines.length;
+  await sleep(400);
+  assert.equal(old.processLog.lines.length, oldLines, 'the stopped runtime reports nothing more');
+  assert.ok(target.arrivals.length >= 3, 'the new runtime keeps checking');
+  assert.equal(fresh.runtime.proxy('fresh')!.servers[0]!.state, 'DOWN');
+  assert.equal(off.runtime.proxies.length, 0, 'a disabled proxy is not built, hence not checked');
 });

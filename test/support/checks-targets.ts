@@ -25,6 +25,9 @@ export class CheckTarget {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** Connections open right now, and the most seen open at once. */
+  openNow = 0;
+  maxOpen = 0;
 
   constructor(behaviour: TargetBehaviour = { kind: 'accept' }) {
     this.behaviour = behaviour;
@@ -44,7 +47,12 @@ export class CheckTarget {
 
   private onConnection(socket: Socket): void {
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    this.openNow++;
+    this.maxOpen = Math.max(this.maxOpen, this.openNow);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.openNow--;
+    });
     socket.on('error', () => {});
     const arrival: CheckArrival = {
       atMs: performance.now(),
