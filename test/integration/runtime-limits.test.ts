@@ -1,0 +1,153 @@
+// Admission and lifecycle of a real Runtime: global and per-proxy maxconn hold new connections
+// without refusing them, pause/resume keep the bind, softStop honours grace and waits for the
+// last session, stop cuts everything.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBackend } from '../support/backend.js';
+import { connectClient, sleep, type TestClient } from '../support/client.js';
+import { canBind, freePort, freePorts } from '../support/ports.js';
+import { bind, proxy, server } from '../support/runtime-config.js';
+import { startRuntime } from '../support/runtime-harness.js';
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+async function greeted(c: TestClient): Promise<void> {
+  await c.received(2);
+}
+
+test('global maxconn: at the limit new connections wait (not refused) and start as sessions end', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const [p1, p2] = await freePorts(2);
+  const rt = await startRuntime(
+    [
+      proxy('a', { binds: [bind('127.0.0.1', p1!)], servers: [server('s', '127.0.0.1', be.port)] }),
+      proxy('b', { binds: [bind('127.0.0.1', p2!)], servers: [server('s', '127.0.0.1', be.port)] }),
+    ],
+    { options: { globalMaxconn: 2 } },
+  );
+  t.after(() => rt.stop());
+  const c1 = await connectClient(p1!);
+  const c2 = await connectClient(p2!);
+  await greeted(c1);
+  await greeted(c2);
+  const waiting: TestClient[] = [];
+  for (let i = 0; i < 4; i++) waiting.push(await connectClient(i % 2 ? p1! : p2!));
+  await sleep(100);
+  assert.equal(be.connections.length, 2, 'no session beyond the global limit');
+  assert.equal(rt.runtime.processSessions, 2);
+  for (const w of waiting) assert.equal(w.text(), '');
+  c1.socket.end();
+  await until(() => waiting.some((w) => w.text() === 'g\n'), 'a waiting connection to start');
+  await sleep(50);
+  assert.equal(waiting.filter((w) => w.text() !== '').length, 1, 'exactly one slot freed');
+  assert.equal(rt.runtime.processSessions, 2);
+  for (const c of [c2, ...waiting]) c.socket.end();
+  for (const w of waiting) await greeted(w);
+  for (const w of waiting) {
+    const r = await w.closed();
+    assert.equal(r.error, undefined, 'never refused nor reset');
+  }
+  await until(() => rt.runtime.processSessions === 0, 'all sessions to end');
+  assert.equal(be.connections.length, 6);
+});
+
+test('per-proxy maxconn holds the proxy\'s connections only', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const [p1, p2] = await freePorts(2);
+  const rt = await startRuntime([
+    proxy('small', { maxconn: 1, binds: [bind('127.0.0.1', p1!)], servers: [server('s', '127.0.0.1', be.port)] }),
+    proxy('big', { binds: [bind('127.0.0.1', p2!)], servers: [server('s', '127.0.0.1', be.port)] }),
+  ]);
+  t.after(() => rt.stop());
+  const c1 = await connectClient(p1!);
+  await greeted(c1);
+  const held = await connectClient(p1!);
+  const other = await connectClient(p2!);
+  await greeted(other);
+  await sleep(50);
+  assert.equal(held.text(), '');
+  assert.equal(rt.runtime.proxy('small')!.held.length, 1);
+  c1.socket.destroy();
+  await greeted(held);
+  held.socket.destroy();
+  other.socket.destroy();
+});
+
+test('pause keeps the bind and the sessions; resume serves what waited', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const port = await freePort();
+  const rt = await startRuntime([proxy('px', { binds: [bind('127.0.0.1', port)], servers: [server('s', '127.0.0.1', be.port)] })]);
+  t.after(() => rt.stop());
+  const live = await connectClient(port);
+  await greeted(live);
+  rt.runtime.pause();
+  assert.ok(rt.processLog.messages().includes('Pausing proxy px.'));
+  assert.deepEqual(rt.log('px').sent.map((s) => [s.level, s.message]).slice(-1), [[4, 'Pausing proxy px.']]);
+  assert.equal(await canBind('127.0.0.1', port), false, 'still bound');
+  const late = await connectClient(port);
+  live.socket.write('still here');
+  await live.received(12);
+  assert.equal(live.text(), 'g\nstill here');
+  await sleep(50);
+  assert.equal(late.text(), '', 'not served while paused');
+  rt.runtime.resume();
+  assert.ok(rt.processLog.messages().includes('Enabling proxy px.'));
+  await greeted(late);
+  live.socket.destroy();
+  late.socket.destroy();
+});
+
+test('softStop: keeps accepting during grace, then unbinds, resolves after the last session', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const [p1, p2] = await freePorts(2);
+  const rt = await startRuntime([
+    proxy('webfarm', { graceMs: 300, binds: [bind('127.0.0.1', p1!)], servers: [server('s', '127.0.0.1', be.port)] }),
+    proxy('now', { binds: [bind('127.0.0.1', p2!)], servers: [server('s', '127.0.0.1', be.port)] }),
+  ]);
+  t.after(() => rt.stop());
+  const live = await connectClient(p1!);
+  await greeted(live);
+  let resolved = false;
+  const done = rt.runtime.softStop().then(() => (resolved = true));
+  const msgs = () => rt.processLog.messages();
+  assert.ok(msgs().includes('Stopping proxy webfarm in 300 ms.'));
+  assert.ok(msgs().includes('Stopping proxy now in 0 ms.'));
+  assert.ok(msgs().includes('Proxy now stopped.'));
+  await assert.rejects(connectClient(p2!), { code: 'ECONNREFUSED' });
+  const inGrace = await connectClient(p1!);
+  await greeted(inGrace);
+  await until(() => msgs().includes('Proxy webfarm stopped.'), 'webfarm to stop');
+  await assert.rejects(connectClient(p1!), { code: 'ECONNREFUSED' });
+  live.socket.write('more');
+  await live.received(6);
+  assert.equal(resolved, false, 'sessions still running');
+  live.socket.end();
+  inGrace.socket.end();
+  await done;
+  assert.equal(rt.runtime.processSessions, 0);
+  assert.equal(rt.log('webfarm').closed, true);
+});
+
+test('stop() cuts every session and unbinds at once', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const port = await freePort();
+  const rt = await startRuntime([proxy('px', { binds: [bind('127.0.0.1', port)], servers: [server('s', '127.0.0.1', be.port)] })]);
+  const c = await connectClient(port);
+  await greeted(c);
+  rt.runtime.stop();
+  await c.ended();
+  await until(() => be.connections[0]!.closed, 'the server side to close');
+  assert.equal(await canBind('127.0.0.1', port), true);
+  await rt.runtime.softStop();
+});
