@@ -5,7 +5,7 @@
 // the demo then runs a copy of examples/demo.cfg moved onto those ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,15 @@ function chooseConfig(ports: DemoPorts): { path: string; tempDir: string | null;
   writeFileSync(path, builtinDemoConfig(ports));
   const why = example === null ? 'examples/demo.cfg is missing' : 'examples/demo.cfg does not use the default demo addresses';
   return { path, tempDir, note: `the built-in demo configuration (${why}; written to ${path})` };
+}
+
+/** Resolves true when nothing listens on 127.0.0.1:port (so that tsproxy, not a stranger, answers there). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Resolves once 127.0.0.1:port accepts a connection, or rejects after READY_TIMEOUT_MS. */
@@ -153,6 +162,11 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (!(await portIsFree(ports.proxyPort))) {
+    process.stderr.write(`demo: 127.0.0.1:${ports.proxyPort} is already in use (set TSPROXY_DEMO_PORT to another port)\n`);
+    await stopAll(1);
+    return;
+  }
   config = chooseConfig(ports);
   const child = spawn(process.execPath, [BIN, '-f', config.path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   proxy = child;

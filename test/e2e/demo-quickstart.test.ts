@@ -173,7 +173,9 @@ test('npm run demo: answers through tsproxy, alternates servers, keeps a cookie,
   // 5. Ctrl-C: the demo stops tsproxy and its servers, and exits 0.
   assert.ok(demo.pid !== undefined);
   process.kill(demo.pid, 'SIGINT');
-  await Promise.race([exited, sleep(15_000)]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer);
   assert.ok(demoExit, 'the demo exits after SIGINT');
   assert.deepEqual(demoExit, { code: 0, signal: null });
   for (let i = 0; i < 30 && alive(proxyPid); i++) await sleep(100);
