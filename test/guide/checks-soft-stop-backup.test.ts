@@ -154,12 +154,14 @@ test('guide 4.2 + 4.2.1: backup twins, port-81 forwarders, soft-stop without a l
   await sleep(300);
   assert.ok(await killPid(forwarderPids.get('B')!), 'forwarder B stopped by SIGTERM');
   forwarderPids.delete('B');
-  const down = await lb.waitForMessage((m) => m.startsWith(`Server ${px}/webB is DOWN.`) && msgs(`Server ${px}/webB is DOWN.`).length === 2, 6 * INTER_MS + 3000);
+  await lb.waitForMessage(() => msgs(`Server ${px}/webB is DOWN.`).length === 2, 6 * INTER_MS + 3000);
+  const down = msgs(`Server ${px}/webB is DOWN.`)[1];
   downSeen = true;
   await sleep(600);
   loadDone = true;
   await load;
-  assert.equal(down, `Server ${px}/webB is DOWN. 3 active and 4 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`);
+  // Sessions of the load may be running on webB at that moment: their number varies.
+  assert.match(down ?? '', new RegExp(`^Server ${px.replace(/\./g, '\\.')}/webB is DOWN\\. 3 active and 4 backup servers left\\. \\d+ sessions active, 0 requeued, 0 remaining in queue\\.$`));
 
   const failed = samples.filter((s) => s.res instanceof Error || s.res.status !== 200);
   assert.equal(failed.length, 0, `no lost request: ${JSON.stringify(failed.slice(0, 3))}`);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/checks-targets.js';
+import { freePort, waitFor } from '../support/checks-targets.js';
 import { get, GuideWebServer, setCookieValue, TsproxyProcess, waitForListening } from '../support/checks-guide.js';
 
 const NAMES = ['webA', 'webB', 'webC', 'webD'] as const;
@@ -59,7 +59,7 @@ test('guide 4.1: soft-stop with a file, persist, then redispatch', async (t) => 
   }
   assert.deepEqual([...seen.keys()].sort(), [...NAMES]);
   NAMES.forEach((n, i) => assert.equal(seen.get(n), 'ABCD'[i], `${n} sets cookie ${'ABCD'[i]}`));
-  assert.ok(webA.checks('/running').length >= 1, 'webA was checked with HEAD /running');
+  assert.ok(await waitFor(() => webA.checks('/running').length >= 1, 2000), 'webA was checked with HEAD /running');
 
   // "rm -f /home/httpd/www/running": the check gets 404, two failures (fall 2) take webA DOWN.
   const failedBefore = webA.checks('/running').filter((r) => r.status === 404).length;
