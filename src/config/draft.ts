@@ -77,8 +77,8 @@ export interface ProxyDraft {
   monitorUri: string | undefined;
   appsession: { readonly cookie: string; readonly length: number; readonly timeoutMs: number } | undefined;
   stats: StatsDraft | undefined;
-  /** Set once a `stats` line was seen in this section: the first one drops inherited settings. */
-  statsSeen: boolean;
+  /** Keywords already met in this very section (the first `stats` line drops inherited settings, …). */
+  seen: Set<string>;
   /** The defaults this proxy was copied from (for the "already specified" timeout quirk). */
   parent: ProxyDraft | undefined;
 }
@@ -149,7 +149,7 @@ export function builtinDefaults(place: Place): ProxyDraft {
     monitorUri: undefined,
     appsession: undefined,
     stats: undefined,
-    statsSeen: false,
+    seen: new Set(),
     parent: undefined,
   };
 }

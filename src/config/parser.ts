@@ -66,7 +66,13 @@ export function parseConfigSources(sources: readonly ConfigSource[], options: Pa
     const lines = splitLines(source.text);
     for (let index = 0; index < lines.length; index++) {
       const place: Place = { file: source.file, line: index + 1 };
-      const args = tokenizeLine(lines[index] as string, place);
+      const raw = lines[index] as string;
+      const args = tokenizeLine(raw, place);
+      const cr = raw.indexOf('\r');
+      if (cr >= 0 && raw.slice(cr + 1).trim() !== '') {
+        // legacy: a CR ends the line; say so rather than drop text silently (old Mac line ends).
+        diagnostics.push(makeDiagnostic('warning', place, 'text after a carriage return (CR) is ignored; is this file using CR-only line ends?'));
+      }
       if (args.length === 0) continue;
       const kw = args[0] as string;
       const ctx: LineContext = {

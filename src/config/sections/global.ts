@@ -47,6 +47,14 @@ function accountMissing(db: 'passwd' | 'group', name: string): boolean {
   return r.status === 2;
 }
 
+/** Global keywords of later releases (not in 1.1/1.2), named as such in the error. */
+const MODERN_GLOBAL = new Set([
+  'nbthread', 'master-worker', 'hard-stop-after', 'spread-checks', 'description', 'node', 'ca-base', 'crt-base',
+  'lua-load', 'setenv', 'presetenv', 'resetenv', 'unsetenv', 'log-send-hostname', 'log-tag', 'server-state-file',
+  'server-state-base', 'maxsslconn', 'maxconnrate', 'maxsessrate', 'cpu-map', 'localpeer', 'h1-case-adjust',
+  'expose-experimental-directives', 'insecure-fork-wanted', 'external-check', 'grace', 'busy-polling', 'profiling.tasks',
+]);
+
 function already(ctx: LineContext, what: string): void {
   ctx.alert(`'${what}' already specified. Continuing.`);
 }
@@ -131,6 +139,9 @@ export function parseGlobalLine(g: GlobalDraft, ctx: LineContext): void {
       parseGlobalStats(g, ctx);
       return;
     default:
+      if (MODERN_GLOBAL.has(kw) || kw.startsWith('tune.') || kw.startsWith('ssl-')) {
+        ctx.fail(`unknown keyword '${kw}' in 'global' section (a keyword of later HAProxy releases, not in the legacy grammar).`, kw);
+      }
       ctx.fail(`unknown keyword '${kw}' in 'global' section`, kw);
   }
 }

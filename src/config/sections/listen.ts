@@ -205,9 +205,10 @@ export function parseListenLine(p: ProxyDraft, ctx: LineContext, env: ListenEnv)
       const a = ctx.args[1];
       if (a === undefined || a === '') ctx.fail(`'monitor-net' expects an address[/mask] as argument.`);
       const net = parseNetwork(ctx, a);
-      if (p.monitorNets.length > 0 && (!p.parent || p.monitorNets !== p.parent.monitorNets)) {
+      if (p.seen.has('monitor-net')) {
         ctx.warn(`'monitor-net' replaces the network given before (legacy keeps only the last 'monitor-net').`);
       }
+      p.seen.add('monitor-net');
       if (net.prefixLength === 0) {
         ctx.warn(`'monitor-net ${a}' has a null mask, which disables monitor-net (legacy rule).`);
         p.monitorNets = [];

@@ -49,8 +49,8 @@ export function parseStatsLine(p: ProxyDraft, ctx: LineContext): void {
   }
   if (sub !== 'enable' && sub !== 'hide-version') warnExtra(ctx, 3, `stats ${sub}`);
   // legacy: the first `stats` line of a section discards the settings inherited from defaults.
-  if (!p.statsSeen) {
-    p.statsSeen = true;
+  if (!p.seen.has('stats')) {
+    p.seen.add('stats');
     p.stats = undefined;
   }
   const s = p.stats ?? (p.stats = fresh());
