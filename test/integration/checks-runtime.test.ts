@@ -207,3 +207,33 @@ listen web 127.0.0.1:${lbPort}
   await sleep(250);
   assert.equal(target.arrivals.length, n, 'no check after the runtime stopped');
 });
+
+test('runtime: option ssl-hello-chk marks a real TLS server UP (its alert counts) and a plain HTTP server DOWN', async (t) => {
+  const { createServer: createTlsServer } = await import('node:tls');
+  const { createServer: createHttpServer } = await import('node:http');
+  // Node's TLS (OpenSSL 3) refuses SSLv3 with an alert record: legacy counts any alert or handshake as alive.
+  const tlsServer = createTlsServer({}, (s) => s.end());
+  tlsServer.on('tlsClientError', () => {});
+  const httpServer = createHttpServer((_req, res) => res.end('plain'));
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', () => r()));
+  const lbPort = await freePort();
+  const rt = await startCheckedRuntime(`
+listen ssl 127.0.0.1:${lbPort}
+    mode tcp
+    balance roundrobin
+    option ssl-hello-chk
+    server tls 127.0.0.1:${(tlsServer.address() as { port: number }).port} check inter 50
+    server http 127.0.0.1:${(httpServer.address() as { port: number }).port} check inter 50
+`);
+  t.after(async () => {
+    rt.stop();
+    httpServer.closeAllConnections();
+    await Promise.all([new Promise((r) => tlsServer.close(r)), new Promise((r) => httpServer.close(r))]);
+  });
+  const [tlsSrv, httpSrv] = rt.runtime.proxy('ssl')!.servers;
+  assert.ok(await waitFor(() => tlsSrv!.checkStatus !== '' && httpSrv!.state === 'DOWN', 3000));
+  await sleep(200);
+  assert.deepEqual([tlsSrv!.state, tlsSrv!.checkStatus], ['UP', 'L6OK']);
+  assert.deepEqual([httpSrv!.state, httpSrv!.checkStatus], ['DOWN', 'L6RSP']);
+});
