@@ -288,7 +288,7 @@ export function exchange(
 
 /** Counts complete HTTP responses (by `HTTP/1.` status lines at message starts) — rough, for tests. */
 export function statusLines(text: string): string[] {
-  return text.split('\r\n').filter((l) => /^HTTP\/1\.[01] \d{3}/.test(l));
+  return (text.match(/(?:^|\n)HTTP\/1\.[01] \d{3}[^\r\n]*/g) ?? []).map((l) => l.replace(/^\n/, ''));
 }
 
 /** Replaces every `{NAME}` in a config template. */

@@ -1,0 +1,297 @@
+// Bodies and special exchanges through the real Runtime: chunked both ways, 100-continue,
+// Upgrade tunnel, bodiless responses followed by another request, large download with
+// backpressure, aborts and resets, timeouts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { freePort } from '../support/ports.js';
+import { exchange, okReply, startHttpBackend, startHttpProxy, statusLines, type Reply, type ReceivedRequest } from '../support/http-harness.js';
+
+async function single(t: { after: (fn: () => unknown) => void }, handler: (req: ReceivedRequest) => Reply, extra = '') {
+  const be = await startHttpBackend('A', handler);
+  t.after(() => be.close());
+  const port = await freePort();
+  const px = await startHttpProxy(
+    `listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n option httplog\n log 127.0.0.1:9 local0\n cookie SERVERID insert indirect\n${extra}\n server a 127.0.0.1:${be.port} cookie A\n`,
+  );
+  t.after(() => px.stop());
+  return { be, port, px };
+}
+
+test('chunked request body forwarded chunked, chunked response relayed, then the next request', async (t) => {
+  const { be, port } = await single(t, (req) =>
+    req.path === '/up'
+      ? `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\nX-Trailer: t\r\n\r\n`
+      : okReply('A', req, '', '1.1'),
+  );
+  const r = await exchange(
+    port,
+    ['POST /up HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', '6\nworld!\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\n'],
+    { until: (s) => s.includes('A:/next\n') },
+  );
+  assert.equal(
+    r.text,
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\nX-Trailer: t\r\n\r\n' +
+      'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nA:/next\n',
+  );
+  assert.equal(be.requests[0]!.head, 'POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+  assert.equal(be.requests[0]!.body.toString(), '5\r\nhello\r\n6\r\nworld!\r\n0\r\n\r\n');
+  assert.equal(be.requests[1]!.head, 'GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(be.requests[1]!.connection, 0);
+});
+
+test('Expect: 100-continue: the interim response passes untouched, the cookie goes on the final one', async (t) => {
+  const { be, port } = await single(t, (req) => okReply('A', req, '', '1.1'));
+  const c = net.connect(port, '127.0.0.1');
+  t.after(() => c.destroy());
+  let got = '';
+  const waitFor = (s: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(s)} in ${JSON.stringify(got)}`)), 5000);
+      const check = () => {
+        if (got.includes(s)) {
+          clearTimeout(timer);
+          c.off('data', onData);
+          resolve();
+        }
+      };
+      const onData = (d: Buffer) => {
+        got += d.toString('latin1');
+        check();
+      };
+      c.on('data', onData);
+      check();
+    });
+  c.write('POST /form HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
+  await waitFor('HTTP/1.1 100 Continue\r\n\r\n');
+  assert.equal(got, 'HTTP/1.1 100 Continue\r\n\r\n');
+  c.write('data');
+  await waitFor('A:/form\n');
+  assert.equal(got, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\nSet-Cookie: SERVERID=A; path=/\r\n\r\nA:/form\n');
+  assert.equal(be.requests[0]!.body.toString(), 'data');
+});
+
+test('Upgrade: 101 gets the cookie, then the connection is a byte tunnel both ways (echo)', async (t) => {
+  const { be, port } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('data', (d: Buffer) => socket.write(Buffer.concat([Buffer.from('echo:'), d])));
+      socket.on('end', () => socket.end());
+    },
+  }), ' option httpclose');
+  const r = await exchange(port, ['GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'], {
+    until: (s) => s.includes('\r\n\r\n'),
+  });
+  assert.equal(r.text, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSet-Cookie: SERVERID=A; path=/\r\n\r\n');
+  // the backend saw Connection: Upgrade intact despite httpclose
+  assert.equal(be.requests[0]!.head, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+  // now a real tunnel: frames after the 101 echo back (bytes that are not HTTP)
+  const tunnel = await exchange(
+    port,
+    ['GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello\x00\xff'],
+    { until: (s) => s.includes('echo:') && s.endsWith('\x00\xff') },
+  );
+  assert.ok(tunnel.text.endsWith('\r\n\r\necho:\x81\x05hello\x00\xff'), JSON.stringify(tunnel.text));
+});
+
+test('HEAD, 204 and 304 have no body whatever their headers say; the next request follows', async (t) => {
+  const { port } = await single(t, (req) => {
+    if (req.method === 'HEAD') return 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n';
+    if (req.path === '/204') return 'HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n';
+    if (req.path === '/304') return 'HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n';
+    return okReply('A', req, '', '1.1');
+  });
+  const r = await exchange(
+    port,
+    'HEAD /h HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\nGET /last HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\n',
+    { until: (s) => s.includes('A:/last\n') },
+  );
+  assert.equal(
+    r.text,
+    'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nA:/last\n',
+  );
+});
+
+test('50 MB download to a slow client: delivered intact, proxy memory stays bounded', async (t) => {
+  const total = 50 * 1024 * 1024;
+  const { port } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      const block = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          sent += block.length;
+          if (!socket.write(block)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+      };
+      pump();
+    },
+  }));
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const c = net.connect(port, '127.0.0.1');
+  t.after(() => c.destroy());
+  let received = 0;
+  let headerSeen = false;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${received} bytes`)), 60000);
+    c.on('data', (d: Buffer) => {
+      received += d.length;
+      if (!headerSeen && received > 40) headerSeen = true;
+      peak = Math.max(peak, process.memoryUsage().rss);
+      // a slow reader: pause a little every ~2 MB so the proxy must hold the server back
+      if (received % (2 * 1024 * 1024) < d.length) {
+        c.pause();
+        setTimeout(() => c.resume(), 20);
+      }
+      if (received >= total + 38) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  c.write('GET /big HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\n');
+  await done;
+  assert.equal(received, total + `HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`.length);
+  // the whole body never sat in memory: growth far below 50 MB
+  assert.ok(peak - before < 40 * 1024 * 1024, `rss grew by ${peak - before}`);
+});
+
+test('client abort mid-upload closes the server connection at once (decision 16)', async (t) => {
+  let serverClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => (serverClosed = r));
+  const be = await startHttpBackend('A');
+  t.after(() => be.close());
+  const raw = net.createServer((s) => {
+    s.on('data', () => {});
+    s.on('error', () => {});
+    s.on('close', () => serverClosed());
+    s.on('end', () => serverClosed());
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()));
+  t.after(() => raw.close());
+  const rawPort = (raw.address() as net.AddressInfo).port;
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n option httplog\n log 127.0.0.1:9 local0\n server a 127.0.0.1:${rawPort}\n`);
+  t.after(() => px.stop());
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n' + 'x'.repeat(1000));
+  await new Promise((r) => setTimeout(r, 100));
+  c.destroy();
+  await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('server connection not closed')), 3000))]);
+  const log = px.log('p');
+  await log.waitRecords(1);
+  assert.equal(log.records[0]!.termination, 'CD');
+});
+
+test('server reset mid-body: client connection cut, logged SD', async (t) => {
+  const { port, px } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial');
+      setTimeout(() => socket.resetAndDestroy(), 50);
+    },
+  }));
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\n');
+  assert.equal(r.closed, true);
+  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial');
+  const log = px.log('p');
+  await log.waitRecords(1);
+  assert.equal(log.records[0]!.termination, 'SD');
+});
+
+test('server reset before the response head: 502 page (SH)', async (t) => {
+  const { port, px } = await single(t, () => ({ kind: 'reset' }));
+  const r = await exchange(port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.equal(r.text, 'HTTP/1.0 502 Bad Gateway\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n');
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'SH');
+  assert.equal(px.log('p').records[0]!.status, 502);
+});
+
+test('server closing without a byte, or answering garbage: 502 (decision 7)', async (t) => {
+  const { port } = await single(t, (req) => (req.path === '/garbage' ? { kind: 'close', data: 'NOT HTTP AT ALL\r\n\r\n' } : { kind: 'close', data: '' }));
+  for (const path of ['/empty', '/garbage']) {
+    const r = await exchange(port, `GET ${path} HTTP/1.0\r\n\r\n`);
+    assert.match(r.text, /^HTTP\/1\.0 502 Bad Gateway\r\n/);
+  }
+});
+
+test('srvtimeout before the response head: 504 (sH)', async (t) => {
+  const { port, px } = await single(t, () => ({ kind: 'silent' }), ' srvtimeout 300');
+  const r = await exchange(port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.equal(r.text, 'HTTP/1.0 504 Gateway Time-out\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n<html><body><h1>504 Gateway Time-out</h1>\nThe server didn\'t respond in time.\n</body></html>\n');
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'sH');
+});
+
+test('slowloris: a byte at a time still gets 408 when clitimeout expires (decision 12)', async (t) => {
+  const { be, port, px } = await single(t, (req) => okReply('A', req), ' clitimeout 600');
+  const c = net.connect(port, '127.0.0.1');
+  t.after(() => c.destroy());
+  let got = '';
+  c.on('data', (d: Buffer) => (got += d.toString('latin1')));
+  c.on('error', () => {});
+  const ended = new Promise<void>((r) => c.on('close', () => r()));
+  const text = 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100);
+  let i = 0;
+  const timer = setInterval(() => {
+    if (i < text.length && !c.destroyed) c.write(text[i++]!);
+  }, 50);
+  t.after(() => clearInterval(timer));
+  await Promise.race([ended, new Promise((_, rej) => setTimeout(() => rej(new Error('no close')), 5000))]);
+  clearInterval(timer);
+  assert.equal(got, 'HTTP/1.0 408 Request Time-out\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n<html><body><h1>408 Request Time-out</h1>\nYour browser didn\'t send a complete request in time.\n</body></html>\n');
+  assert.ok(i < text.length, 'the client was cut before finishing');
+  assert.equal(be.requests.length, 0);
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'cR');
+});
+
+test('idle keep-alive connection closed silently on clitimeout (decision 14)', async (t) => {
+  const { port, px } = await single(t, (req) => okReply('A', req, '', '1.1'), ' clitimeout 300');
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 3000 });
+  assert.equal(r.closed, true);
+  assert.equal(statusLines(r.text).length, 1);
+  assert.ok(!r.text.includes('408'));
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(px.log('p').records.length, 1);
+});
+
+test('no server: 503 page, SC; reqdeny: 403; oversized head: 400 (PR)', async (t) => {
+  const port = await freePort();
+  const dead = await freePort();
+  const px = await startHttpProxy(
+    `listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n option httplog\n log 127.0.0.1:9 local0\n retries 1\n reqideny ^X-Evil:\n server a 127.0.0.1:${dead}\n`,
+  );
+  t.after(() => px.stop());
+  const r503 = await exchange(port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.match(r503.text, /^HTTP\/1\.0 503 Service Unavailable\r\n/);
+  assert.equal(r503.text.length, 187);
+  const r403 = await exchange(port, 'GET / HTTP/1.0\r\nx-evil: 1\r\n\r\n');
+  assert.match(r403.text, /^HTTP\/1\.0 403 Forbidden\r\n/);
+  const r400 = await exchange(port, 'GET / HTTP/1.0\r\nX: ' + 'a'.repeat(9000) + '\r\n\r\n');
+  assert.match(r400.text, /^HTTP\/1\.0 400 Bad request\r\n/);
+  assert.equal(r400.text.length, 162);
+  const log = px.log('p');
+  await log.waitRecords(3);
+  assert.deepEqual(log.records.map((x) => [x.status, x.termination]), [[503, 'SC'], [403, 'PR'], [400, 'PR']]);
+});
+
+test('monitor-uri answered locally, not forwarded, not logged', async (t) => {
+  const { be, port, px } = await single(t, (req) => okReply('A', req), ' monitor-uri /alive');
+  const r = await exchange(port, 'GET /alive HTTP/1.0\r\n\r\n');
+  assert.equal(r.text, 'HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>200 OK</h1>\nHAProxy: service ready.\n</body></html>\n');
+  const other = await exchange(port, 'GET /alive/x HTTP/1.0\r\n\r\n');
+  assert.match(other.text, /A:\/alive\/x/);
+  assert.equal(be.requests.length, 1);
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records.length, 1);
+});

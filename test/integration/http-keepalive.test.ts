@@ -1,0 +1,105 @@
+// Keep-alive and pipelining through the real Runtime: every request is analysed (decision 3),
+// answered in order, and the backend sees the exact rewritten bytes of each one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort } from '../support/ports.js';
+import { exchange, okReply, startHttpBackend, startHttpProxy, statusLines, template } from '../support/http-harness.js';
+
+async function setup(t: { after: (fn: () => unknown) => void }, extra: string) {
+  const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
+  const b = await startHttpBackend('B', (req) => okReply('B', req, '', '1.1'));
+  t.after(() => a.close());
+  t.after(() => b.close());
+  const port = await freePort();
+  const px = await startHttpProxy(
+    template(
+      `listen webfarm 127.0.0.1:{P}
+   mode http
+   balance roundrobin
+   cookie SERVERID insert indirect
+   option httplog
+   log 127.0.0.1:9 local0
+   clitimeout 5000
+   srvtimeout 5000
+   contimeout 5000
+${extra}
+   server webA 127.0.0.1:{A} cookie A
+   server webB 127.0.0.1:{B} cookie B
+`,
+      { P: port, A: a.port, B: b.port },
+    ),
+  );
+  t.after(() => px.stop());
+  return { a, b, port, px };
+}
+
+test('pipelined requests: each one rewritten, balanced and logged on its own, answered in order', async (t) => {
+  const { a, b, port, px } = await setup(t, '   option forwardfor');
+  const r = await exchange(
+    port,
+    'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n' +
+      'GET /2 HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=B; k=2\r\n\r\n' +
+      'GET /3 HTTP/1.1\r\nHost: x\r\nCookie: k=3; SERVERID=B\r\n\r\n',
+    { until: (s) => s.includes('B:/3\n') },
+  );
+  assert.equal(
+    r.text,
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: SERVERID=A; path=/\r\n\r\nA:/1\n' +
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nB:/2\n' +
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nB:/3\n',
+  );
+  assert.deepEqual(
+    a.requests.map((q) => q.head),
+    ['GET /1 HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n'],
+  );
+  assert.deepEqual(
+    b.requests.map((q) => q.head),
+    [
+      'GET /2 HTTP/1.1\r\nHost: x\r\nCookie: k=2\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n',
+      'GET /3 HTTP/1.1\r\nHost: x\r\nCookie: k=3\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n',
+    ],
+  );
+  // reuse rule: /3 carries B's cookie and reuses the connection /2 opened to B
+  assert.deepEqual(b.requests.map((q) => q.connection), [0, 0]);
+  const log = px.log('webfarm');
+  await log.waitRecords(3);
+  assert.deepEqual(log.records.map((x) => [x.requestLine, x.serverName, x.cookieFlags, x.status]), [
+    ['GET /1 HTTP/1.1', 'webA', 'NI', 200],
+    ['GET /2 HTTP/1.1', 'webB', 'VN', 200],
+    ['GET /3 HTTP/1.1', 'webB', 'VN', 200],
+  ]);
+});
+
+test('keep-alive: requests without cookie are balanced each time (round robin moves)', async (t) => {
+  const { a, b, port } = await setup(t, '');
+  const r = await exchange(port, ['GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /2 HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+  assert.equal(r.closed, true);
+  assert.equal(statusLines(r.text).length, 3);
+  assert.deepEqual(a.requests.map((q) => q.path), ['/1', '/3']);
+  assert.deepEqual(b.requests.map((q) => q.path), ['/2']);
+  assert.match(r.text, /A:\/1\n.*B:\/2\n.*A:\/3\n$/s);
+  // Connection: close is forwarded as sent
+  assert.equal(a.requests[1]!.head, 'GET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+});
+
+test('option httpclose: Connection: close both ways and the connection closes after the response', async (t) => {
+  const { a, port } = await setup(t, '   option httpclose');
+  const r = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(r.closed, true);
+  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\nSet-Cookie: SERVERID=A; path=/\r\n\r\nA:/1\n');
+  assert.deepEqual(a.requests.map((q) => q.head), ['GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+});
+
+test('HTTP/1.0 client with keep-alive stays open only if the response says keep-alive', async (t) => {
+  const a = await startHttpBackend('A', (req) =>
+    req.path === '/ka' ? okReply('A', req, 'Connection: keep-alive\r\n', '1.1') : okReply('A', req, '', '1.1'),
+  );
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n server a 127.0.0.1:${a.port}\n`);
+  t.after(() => px.stop());
+  const r = await exchange(port, 'GET /ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /never HTTP/1.0\r\n\r\n');
+  assert.equal(r.closed, true);
+  assert.deepEqual(a.requests.map((q) => q.path), ['/ka', '/plain']);
+  assert.equal(statusLines(r.text).length, 2);
+});
