@@ -12,6 +12,8 @@ export interface BackendConnection {
   readonly localPort: number;
   received: Buffer[];
   bytes: number;
+  /** Bytes this backend wrote (the 'source' behaviour counts them once the kernel took them). */
+  sent: number;
   /** The proxy half-closed towards us. */
   gotEnd: boolean;
   closed: boolean;
@@ -64,6 +66,7 @@ export function startBackend(behaviour: BackendBehaviour, host = '127.0.0.1', po
       localPort: socket.localPort ?? 0,
       received: [],
       bytes: 0,
+      sent: 0,
       gotEnd: false,
       closed: false,
     };
@@ -114,7 +117,7 @@ export function startBackend(behaviour: BackendBehaviour, host = '127.0.0.1', po
         const pump = () => {
           while (sent < behaviour.bytes) {
             const n = Math.min(65536, behaviour.bytes - sent);
-            const ok = socket.write(patternChunk(sent, n));
+            const ok = socket.write(patternChunk(sent, n), () => (conn.sent += n));
             sent += n;
             if (!ok) {
               socket.once('drain', pump);
