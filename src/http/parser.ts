@@ -211,6 +211,17 @@ function parseVersion(s: string): 0 | 1 | undefined {
   return undefined;
 }
 
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const AUTHORITY_FORM = /^[^/?#@\s]+:[0-9]{1,5}$/;
+
+/** RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT) or `*` (OPTIONS). */
+function validTargetForm(method: string, target: string): boolean {
+  if (method === 'CONNECT') return AUTHORITY_FORM.test(target);
+  if (target.charCodeAt(0) === 0x2f) return true;
+  if (target === '*') return method === 'OPTIONS';
+  return ABSOLUTE_FORM.test(target);
+}
+
 /** Validates a request head (lines from head.ts, lines[0] = request line). */
 export function parseRequestHead(lines: string[]): ParseResult<RequestHead> {
   const requestLine = lines[0] ?? '';
@@ -221,6 +232,9 @@ export function parseRequestHead(lines: string[]): ParseResult<RequestHead> {
   if (sp2 === sp1 + 1) return { ok: false, reason: 'empty request target' };
   for (let i = sp1 + 1; i < sp2; i++) {
     if (URICHAR[requestLine.charCodeAt(i)] !== 1) return { ok: false, reason: 'invalid request target' };
+  }
+  if (!validTargetForm(requestLine.slice(0, sp1), requestLine.slice(sp1 + 1, sp2))) {
+    return { ok: false, reason: 'invalid request target form' };
   }
   const versionMinor = parseVersion(requestLine.slice(sp2 + 1));
   if (versionMinor === undefined) return { ok: false, reason: 'unsupported HTTP version' };
