@@ -159,12 +159,14 @@ test('npm run demo: answers through tsproxy, alternates servers, keeps a cookie,
 
   // 4. Stop that server with its key: the health check takes it out and the cookie moves.
   demo.stdin?.write(`${letter}\n`);
+  const stoppedAt = Date.now();
   let moved: Answer | null = null;
   for (let i = 0; i < 150 && !moved; i++) {
     const a = await get(proxyPort, `SERVERID=${letter}`).catch(() => null);
     if (a && a.status === 200 && a.servedBy !== `web${letter}`) moved = a;
     else await sleep(200);
   }
+  t.diagnostic(`moved after ${Date.now() - stoppedAt} ms`);
   assert.ok(moved, `requests with SERVERID=${letter} never moved to another server; output:\n${output}`);
   const newLetter = serverIdOf(moved.setCookie);
   assert.ok(newLetter && newLetter !== letter, 'the client got a new cookie for its new server');
