@@ -46,8 +46,8 @@ export function intArg(ctx: LineContext, index: number, keyword = ctx.args[0] ??
   const word = ctx.args[index];
   const v = parseUnsigned(word);
   if (v === undefined) {
-    if (word === undefined || word === '') ctx.fail(`'${keyword}' expects an integer argument.`, keyword);
-    ctx.fail(`'${keyword}' expects an integer argument, not '${word}'.`, keyword);
+    if (word === undefined || word === '') ctx.fail(`'${keyword}' expects an integer argument.`);
+    ctx.fail(`'${keyword}' expects an integer argument, not '${word}'.`);
   }
   return v;
 }
@@ -72,8 +72,8 @@ export function timeArg(ctx: LineContext, index: number, keyword = ctx.args[0] ?
   const word = ctx.args[index];
   const v = parseTimeMs(word);
   if (v === undefined) {
-    if (word === undefined || word === '') ctx.fail(`'${keyword}' expects an integer <time_in_ms> as argument.`, keyword);
-    ctx.fail(`'${keyword}' expects an integer <time_in_ms> as argument (or a number with a unit: us, ms, s, m, h, d), not '${word}'.`, keyword);
+    if (word === undefined || word === '') ctx.fail(`'${keyword}' expects an integer <time_in_ms> as argument.`);
+    ctx.fail(`'${keyword}' expects an integer <time_in_ms> as argument (or a number with a unit: us, ms, s, m, h, d), not '${word}'.`);
   }
   return v;
 }
