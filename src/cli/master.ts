@@ -6,16 +6,16 @@
 // refused; old workers finish their sessions. A bad file or a failed generation leaves the
 // running workers alone and logs the alert.
 import type { ChildProcess } from 'node:child_process';
-import { createProcessLog } from '../log/process-log.js';
 import { readConfig } from './config-read.js';
 import { resolveMode } from './mode.js';
 import { removePidfileIfOurs, writePidfile } from './pidfile.js';
 import { bindWithHandover, releaseOld, signalPids } from './reload.js';
 import type { Prepared } from './run.js';
-import { fatal } from './run.js';
+import { fatal, startupLog } from './run.js';
 import type { RunOptions } from './run-options.js';
 import { dieOf, installSignals } from './signals.js';
-import { bindAlert, bindTargets, closeHeld, type HeldSocket } from './sockets.js';
+import { bindAlert, bindTargets, closeHeld, handleMap, type HeldSocket } from './sockets.js';
+import { offerSockets } from './handover.js';
 import { spawnGeneration } from './spawn.js';
 
 interface Generation {
@@ -56,7 +56,9 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
   }
   if (mode.oldPids.length > 0) releaseOld(mode.oldPids, mode.oldPidsHow);
 
-  const log = createProcessLog({ quiet: mode.quiet, verbose: mode.verbose });
+  const log = startupLog(mode.quiet, mode.verbose, mode.logFormat);
+  log.started();
+  startup.started();
   let current: Generation = { children: first.children };
   /** Old generations draining after a reload (or paused ones). */
   const draining = new Set<ChildProcess>();
@@ -64,16 +66,18 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
   let busy = false;
   let paused = false;
 
-  const cleanup = () => {
-    if (mode.pidfile !== undefined) removePidfileIfOurs(mode.pidfile);
+  // A `-sf` successor (another master or a plain process) may take our sockets over.
+  const handover = offerSockets(() => (paused || stopping ? new Map() : handleMap(held.values())));
+  const cleanup = async () => {
+    handover?.close();
+    if (mode.pidfile !== undefined) await removePidfileIfOurs(mode.pidfile);
   };
   const everyone = () => [...current.children, ...draining];
   const live = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
   const maybeExit = () => {
     if (stopping && !everyone().some(live)) {
       closeHeld(held.values());
-      cleanup();
-      process.exit(0);
+      void cleanup().then(() => process.exit(0));
     }
   };
   const watch = (generation: Generation) => {
@@ -85,8 +89,7 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
         // with its status (a supervisor such as systemd restarts the service).
         log.alert(`Current worker ${child.pid} exited with ${signal ?? `code ${code}`}: exiting the master.`);
         for (const other of everyone()) if (live(other)) other.kill('SIGTERM');
-        cleanup();
-        process.exit(code && code > 0 ? code : 1);
+        void cleanup().then(() => process.exit(code && code > 0 ? code : 1));
       });
     }
   };
@@ -154,8 +157,7 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     hardStop: (signal) => {
       stopping = true;
       signalPids(everyone().filter(live).map((c) => c.pid!), 'SIGTERM');
-      cleanup();
-      dieOf(signal, () => signals.uninstall());
+      void cleanup().finally(() => dieOf(signal, () => signals.uninstall()));
     },
     // Pause: the workers close their listeners and the master closes its own copies, so the port
     // is really released (a -sf start or the guide's §4.3 script can bind it). Resume re-binds

@@ -20,6 +20,7 @@ export interface ProcessMode {
   readonly oldPids: readonly number[];
   readonly oldPidsHow: 'finish' | 'terminate';
   readonly warnings: readonly string[];
+  readonly logFormat: 'legacy' | 'json' | undefined;
 }
 
 export function resolveMode(options: RunOptions, global: GlobalSettings): ProcessMode {
@@ -32,12 +33,13 @@ export function resolveMode(options: RunOptions, global: GlobalSettings): Proces
   if (debug && (daemon || quiet)) {
     if (daemon && quiet) warnings.push('<debug> mode incompatible with <quiet> and <daemon>. Keeping <debug> only.');
     daemon = false;
-    quiet = options.quiet;
+    // -D implied -q on the command line: debug keeps neither.
+    quiet = options.quiet && !options.daemon;
   }
   if (options.foreground) {
     // -db: stay in the foreground, silently one process.
     daemon = false;
-    quiet = options.quiet;
+    quiet = options.quiet && !options.daemon;
     nbproc = 1;
   }
   if (debug) nbproc = 1;
@@ -59,5 +61,6 @@ export function resolveMode(options: RunOptions, global: GlobalSettings): Proces
     oldPids: options.terminatePids.length > 0 ? options.terminatePids : options.finishPids,
     oldPidsHow: options.terminatePids.length > 0 ? 'terminate' : 'finish',
     warnings,
+    logFormat: options.logFormat,
   };
 }

@@ -28,22 +28,38 @@ export function writePidfile(path: string, pids: readonly number[]): void {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // a zombie nobody has reaped yet (e.g. no init in a container) is gone for us
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
 /**
  * Called by an exiting process: removes the pidfile if it lists `pid` and no other listed process
- * is still alive (nbproc siblings). Errors are ignored: after a privilege drop the directory may
- * no longer be writable, and legacy never removed the file at all.
+ * is still alive (nbproc siblings, given up to `waitMs` to go first: they usually stop together).
+ * Errors are ignored: after a privilege drop the directory may no longer be writable, and legacy
+ * never removed the file at all.
  */
-export function removePidfileIfOurs(path: string, pid: number = process.pid): boolean {
-  try {
-    const pids = parsePidfile(readFileSync(path, 'utf8'));
+export async function removePidfileIfOurs(path: string, waitMs = 0, pid: number = process.pid): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let pids: number[];
+    try {
+      pids = parsePidfile(readFileSync(path, 'utf8'));
+    } catch {
+      return false;
+    }
     if (!pids.includes(pid)) return false;
-    if (pids.some((other) => other !== pid && alive(other))) return false;
+    if (!pids.some((other) => other !== pid && alive(other))) break;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  try {
     unlinkSync(path);
     return true;
   } catch {

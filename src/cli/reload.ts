@@ -3,11 +3,14 @@
 // on success the caller tells them to finish (SIGUSR1) or terminate (SIGTERM); on failure they
 // are resumed (SIGTTIN). Node 20 has no SO_REUSEPORT, so the old process closes its listening
 // sockets on SIGTTOU (see runtime pause) and the port is free for the few ms until we bind it.
+import { fetchSockets } from './handover.js';
 import { bindOne, isFailure, type BindFailure, type BindTarget, type HeldSocket } from './sockets.js';
 
 export interface HandoverOptions {
   /** `-sf`/`-st` pids; empty = a plain start (one attempt). */
   readonly oldPids: readonly number[];
+  /** false: skip the socket hand-over and do the legacy SIGTTOU dance only. */
+  readonly handover?: boolean;
   /** Legacy retried 200 times every 10 ms; we poll faster over the same ~2 s to narrow the window. */
   readonly attempts?: number;
   readonly intervalMs?: number;
@@ -30,7 +33,8 @@ export async function bindWithHandover(
 ): Promise<BindOutcome> {
   const attempts = options.oldPids.length > 0 ? (options.attempts ?? 1000) : 1;
   const intervalMs = options.intervalMs ?? 2;
-  const fresh = new Map<string, HeldSocket>();
+  // Sockets received from the old processes count as bound by this attempt.
+  const fresh = options.oldPids.length > 0 && options.handover !== false ? await socketsFromOld(options.oldPids, targets) : new Map<string, HeldSocket>();
   const seen = new Set<string>();
   const pending: BindTarget[] = [];
   for (const target of targets) {
@@ -40,7 +44,7 @@ export async function bindWithHandover(
       return { ok: false, failure: { target, code: 'EADDRINUSE' }, pausedOld: false };
     }
     seen.add(target.key);
-    if (!reuse.has(target.key)) pending.push(target);
+    if (!reuse.has(target.key) && !fresh.has(target.key)) pending.push(target);
   }
   let pausedOld = false;
   let lastFailure: BindFailure | undefined;
@@ -76,6 +80,29 @@ export async function bindWithHandover(
 function closeFresh(fresh: Map<string, HeldSocket>): void {
   for (const socket of fresh.values()) socket.handle.close();
   fresh.clear();
+}
+
+/**
+ * The hitless path: asks the old processes (first one that answers) for their listening sockets.
+ * Returns those the new configuration uses; the rest are closed at once (the old processes keep
+ * their own copies until they finish).
+ */
+export async function socketsFromOld(oldPids: readonly number[], targets: readonly BindTarget[]): Promise<Map<string, HeldSocket>> {
+  const out = new Map<string, HeldSocket>();
+  for (const pid of oldPids) {
+    const got = await fetchSockets(pid);
+    if (got.size === 0) continue;
+    for (const [key, handle] of got) {
+      const target = targets.find((t) => t.key === key);
+      if (target === undefined || out.has(key)) {
+        handle.close();
+        continue;
+      }
+      out.set(key, { key, host: target.host, port: target.port, proxyName: target.proxyName, fd: handle.fd, handle });
+    }
+    break;
+  }
+  return out;
 }
 
 /** Sends a signal to each pid; a pid that is already gone is not an error. */

@@ -27,4 +27,6 @@ export interface RunOptions {
   readonly terminatePids: readonly number[];
   /** `-W` / `-Ws` */
   readonly masterWorker: boolean;
+  /** `--log-format json` */
+  readonly logFormat?: 'legacy' | 'json';
 }

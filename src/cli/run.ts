@@ -11,7 +11,7 @@ import { checkChroot, currentFdLimit, fdLimitWarnings, resolveIdentity, type Ide
 import { bindWithHandover, releaseOld, signalPids } from './reload.js';
 import type { RunOptions } from './run-options.js';
 import { serve } from './serve.js';
-import { bindAlert, bindTargets, handlesOf } from './sockets.js';
+import { bindAlert, bindTargets, handleMap, handlesOf } from './sockets.js';
 import { runWorker, workerRoleFromEnv } from './worker.js';
 
 export type { RunOptions } from './run-options.js';
@@ -20,8 +20,8 @@ export type { RunOptions } from './run-options.js';
  * The process log: alerts stay visible during startup even when quiet (spec §2, [1.2.7]),
  * warnings obey quiet; `started()` ends the startup phase.
  */
-export function startupLog(quiet: boolean, verbose: boolean): ManagedProcessLog {
-  return createProcessLog({ quiet, verbose });
+export function startupLog(quiet: boolean, verbose: boolean, format?: 'legacy' | 'json'): ManagedProcessLog {
+  return createProcessLog({ quiet, verbose, ...(format !== undefined ? { format } : {}) });
 }
 
 export function fatal(log: ProcessLog, message: string): never {
@@ -30,14 +30,14 @@ export function fatal(log: ProcessLog, message: string): never {
 }
 
 /** Parses the files; prints diagnostics; on error prints the alerts and exits 1 (spec §3.4). */
-export async function loadConfig(files: readonly string[], quiet: boolean, verbose: boolean): Promise<Config> {
+export async function loadConfig(files: readonly string[], quiet: boolean, verbose: boolean, format?: 'legacy' | 'json'): Promise<Config> {
   const result = await readConfig(files);
   if (!result.ok) {
-    const early = startupLog(quiet, verbose);
+    const early = startupLog(quiet, verbose, format);
     for (const line of result.alerts) early.alert(line);
     process.exit(1);
   }
-  const log = startupLog(quiet || result.config.global.quiet, verbose);
+  const log = startupLog(quiet || result.config.global.quiet, verbose, format);
   for (const d of result.diagnostics) {
     if (d.severity === 'alert') log.alert(d.message);
     else log.warning(d.message);
@@ -54,9 +54,9 @@ export interface Prepared {
 }
 
 export async function prepare(options: RunOptions): Promise<Prepared> {
-  const config = await loadConfig(options.configFiles, options.quiet, options.verbose);
+  const config = await loadConfig(options.configFiles, options.quiet, options.verbose, options.logFormat);
   const mode = resolveMode(options, config.global);
-  const log = startupLog(mode.quiet, mode.verbose);
+  const log = startupLog(mode.quiet, mode.verbose, mode.logFormat);
   for (const w of mode.warnings) log.warning(w);
   if (bindTargets(config).length === 0) {
     fatal(log, '[tsproxy.main()] No enabled listener found (check the <listen> keywords) ! Exiting.');
@@ -114,6 +114,7 @@ async function runForeground(prepared: Prepared): Promise<void> {
     mode,
     processLog: log,
     inheritedHandles: handlesOf(held.values()),
+    offer: handleMap(held.values()),
     identity,
     pidfile: undefined,
     beforeDrop: () => {

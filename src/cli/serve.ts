@@ -8,6 +8,7 @@ import type { ProcessMode } from './mode.js';
 import { removePidfileIfOurs } from './pidfile.js';
 import { dropPrivileges, type Identity } from './privileges.js';
 import { dieOf, installSignals } from './signals.js';
+import { offerSockets, type TcpHandle } from './handover.js';
 
 export interface ServeParams {
   readonly config: Config;
@@ -19,6 +20,8 @@ export interface ServeParams {
   readonly pidfile: string | undefined;
   /** Runs after binding and before the privilege drop (pidfile, `-sf` final signal…). */
   readonly beforeDrop?: () => void;
+  /** Listening sockets to offer to a `-sf` successor (handles sharing the runtime's fds). */
+  readonly offer?: ReadonlyMap<string, TcpHandle>;
   /** What to do when the master goes away (workers only). */
   readonly onParentGone?: 'softstop';
 }
@@ -45,40 +48,50 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
     return { ok: false, alert: err instanceof Error ? err.message : String(err) };
   }
   params.beforeDrop?.();
+  // Offered only while our listeners are the ones we were given: after a pause or during a stop
+  // the runtime has closed them and those fd numbers may already name other sockets.
+  let offering = params.offer !== undefined && params.offer.size > 0;
+  const handover = offering ? offerSockets(() => (offering ? params.offer! : new Map())) : undefined;
+  const stopOffering = () => {
+    offering = false;
+    handover?.close();
+  };
   try {
     dropPrivileges(params.identity);
   } catch (err) {
+    stopOffering();
     runtime.stop();
     return { ok: false, alert: (err as Error).message };
   }
   const dump = await loadDump().catch(() => undefined);
-  const cleanup = () => {
-    if (params.pidfile !== undefined) removePidfileIfOurs(params.pidfile);
+  const cleanup = async (waitMs: number) => {
+    stopOffering();
+    if (params.pidfile !== undefined) await removePidfileIfOurs(params.pidfile, waitMs);
   };
   const ports = portControl(runtime, processLog);
   const signals = installSignals({
     softStop: () => {
+      stopOffering();
       runtime.softStop().then(
-        () => {
-          cleanup();
-          process.exit(0);
-        },
+        () => cleanup(1000).then(() => process.exit(0)),
         (err: unknown) => {
           processLog.alert(`soft stop failed: ${err instanceof Error ? err.message : String(err)}`);
-          cleanup();
-          process.exit(1);
+          void cleanup(0).then(() => process.exit(1));
         },
       );
     },
     hardStop: (signal) => {
-      cleanup();
       try {
         runtime.stop();
-      } finally {
-        dieOf(signal, () => signals.uninstall());
+      } catch {
+        // dying anyway
       }
+      void cleanup(300).finally(() => dieOf(signal, () => signals.uninstall()));
     },
-    pause: () => ports.pause(),
+    pause: () => {
+      stopOffering();
+      ports.pause();
+    },
     resume: () => ports.resume(),
     dump: () => {
       if (dump && runtime.proxies) dump(runtime.proxies, processLog);

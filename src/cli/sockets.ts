@@ -6,13 +6,8 @@ import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { BindSpec, Config } from '../config/model.js';
 import { bindKey } from '../runtime/listener.js';
+import type { TcpHandle } from './handover.js';
 
-/** The part of libuv's TCP handle we use (Node's internal `TCP` wrap). */
-interface TcpHandle {
-  readonly fd: number;
-  close(callback?: () => void): void;
-  getsockname(out: { port?: number }): number;
-}
 
 type CreateServerHandle = (
   address: string,
@@ -108,6 +103,13 @@ export function bindAlert(failure: BindFailure): string {
 
 export function closeHeld(held: Iterable<HeldSocket>): void {
   for (const socket of held) socket.handle.close();
+}
+
+/** The handles by key (what a hand-over offers). */
+export function handleMap(held: Iterable<HeldSocket>): Map<string, TcpHandle> {
+  const map = new Map<string, TcpHandle>();
+  for (const socket of held) map.set(socket.key, socket.handle);
+  return map;
 }
 
 /** `inheritedHandles` for a runtime in this same process. */

@@ -1,12 +1,13 @@
 // The child side of daemon and master-worker modes: a tsproxy process started by a launcher or a
 // master with the listening sockets as inherited fds (stdio 4, 5, …) and an IPC channel (fd 3)
 // to report "ready" or the alert that stopped it.
-import { createProcessLog } from '../log/process-log.js';
 import { readConfig } from './config-read.js';
 import { resolveMode } from './mode.js';
 import { resolveIdentity } from './privileges.js';
 import type { RunOptions } from './run-options.js';
+import { startupLog } from './run.js';
 import { serve } from './serve.js';
+import { wrapFd, type TcpHandle } from './handover.js';
 
 export const WORKER_ENV = 'TSPROXY_WORKER';
 
@@ -66,14 +67,24 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
   if (!read.ok) fail(read.alerts.join('\n'));
   const config = read.ok ? read.config : undefined!;
   const mode = resolveMode(options, config.global);
-  const processLog = createProcessLog({ quiet: mode.quiet, verbose: mode.verbose });
+  const processLog = startupLog(mode.quiet, mode.verbose, mode.logFormat);
   let identity;
   try {
     identity = resolveIdentity(config.global);
   } catch (err) {
     return fail((err as Error).message);
   }
+  // A daemon child offers its sockets to a `-sf` successor: wrap the inherited fds (the runtime
+  // listens on the same descriptors; these wraps are only ever sent, never read or closed).
+  const offer = new Map<string, TcpHandle>();
+  if (role.kind === 'daemon') {
+    for (const [key, fd] of role.fds) {
+      const handle = wrapFd(fd);
+      if (handle) offer.set(key, handle);
+    }
+  }
   const result = await serve({
+    offer,
     config,
     mode,
     processLog,

@@ -1,0 +1,139 @@
+// Daemon mode, pidfile and startup failures of the real bin/tsproxy (spec §2, §13.5, §13.7).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { freePort } from '../support/ports.js';
+import { isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+
+const janitor = new ProcessJanitor();
+let backend: HttpBackend;
+
+before(async () => {
+  backend = await startHttpBackend('b1');
+});
+after(async () => {
+  janitor.killAll();
+  await backend.close();
+});
+
+function config(port: number, global = 'daemon\n'): string {
+  return `global\n${global
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `    ${l}\n`)
+    .join('')}
+listen web
+    bind 127.0.0.1:${port}
+    mode http
+    balance roundrobin
+    contimeout 2000
+    clitimeout 10000
+    srvtimeout 10000
+    server s1 127.0.0.1:${backend.port}
+`;
+}
+
+test('daemon launch exits 0 once bound; the pidfile holds the live pid; comm is tsproxy', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'd.cfg', config(port, 'daemon\n'));
+  const pidfile = join(dir, 'tsproxy.pid');
+  const r = await janitor.run(['-f', cfg, '-p', pidfile]);
+  assert.equal(r.code, 0, r.stderr);
+  const pids = readPids(pidfile);
+  for (const pid of pids) janitor.track(pid);
+  assert.equal(pids.length, 1);
+  const pid = pids[0]!;
+  assert.ok(isAlive(pid));
+  assert.equal(procComm(pid), 'tsproxy');
+  // the launcher only exits once the listener is bound: the port answers at once
+  const answer = await get(port);
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body, 'ok b1\n');
+  // quiet: a daemon prints nothing on success
+  assert.equal(r.stderr, '');
+  // kill $(<pidfile): the guide §4.2.1 stop; the file goes with the process
+  process.kill(pid, 'SIGTERM');
+  await waitFor('daemon exit', () => !isAlive(pid));
+  await waitFor('pidfile removed', () => !existsSync(pidfile));
+});
+
+test('-D on the command line with nbproc 2: two children, both listed, both tsproxy', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'n.cfg', config(port, 'nbproc 2\n'));
+  const pidfile = join(dir, 'n.pid');
+  const r = await janitor.run(['-D', '-f', cfg, '-p', pidfile]);
+  assert.equal(r.code, 0, r.stderr);
+  const pids = readPids(pidfile);
+  for (const pid of pids) janitor.track(pid);
+  assert.equal(pids.length, 2);
+  for (const pid of pids) {
+    assert.ok(isAlive(pid));
+    assert.equal(procComm(pid), 'tsproxy');
+  }
+  for (let i = 0; i < 10; i++) assert.equal((await get(port)).status, 200);
+  // SIGUSR1 to both: each finishes and exits 0; the last one removes the pidfile
+  for (const pid of pids) process.kill(pid, 'SIGUSR1');
+  await waitFor('children exit', () => pids.every((p) => !isAlive(p)));
+  await waitFor('pidfile removed', () => !existsSync(pidfile));
+});
+
+test('bind failure: the launcher exits 1 with the alert, no daemon is left', async () => {
+  const dir = janitor.tempDir();
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const cfg = writeConfig(dir, 'b.cfg', config(port, 'daemon\n'));
+    const pidfile = join(dir, 'b.pid');
+    const r = await janitor.run(['-f', cfg, '-p', pidfile]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^\[ALERT\] \d{3}\/\d{6} \(\d+\) : Starting proxy web: cannot bind socket/m);
+    assert.equal(existsSync(pidfile), false);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('foreground bind failure: exit 1 with the alert', async () => {
+  const dir = janitor.tempDir();
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const cfg = writeConfig(dir, 'f.cfg', config(port, ''));
+    const r = await janitor.run(['-f', cfg]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[ALERT\] .* : Starting proxy web: cannot bind socket \[127\.0\.0\.1:\d+\]/);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a bad configuration: the parse alert, then "Error reading configuration file", exit 1', async () => {
+  const dir = janitor.tempDir();
+  const cfg = writeConfig(dir, 'bad.cfg', 'global\n    daemon\nlisten web\n    bind 127.0.0.1:1\n    frobnicate yes\n');
+  const r = await janitor.run(['-f', cfg]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\[ALERT\] .* : parsing \[.*bad\.cfg:5\]/);
+  assert.match(r.stderr, /\[ALERT\] .* : Error reading configuration file : .*bad\.cfg/);
+});
+
+test('-db keeps a daemon configuration in the foreground', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'db.cfg', config(port, 'daemon\nquiet\nnbproc 2\n'));
+  const p = janitor.start(['-db', '-f', cfg]);
+  await waitForPort(port);
+  assert.ok(isAlive(p.pid));
+  assert.equal((await get(port)).status, 200);
+  process.kill(p.pid, 'SIGUSR1');
+  const exit = await p.exited;
+  assert.equal(exit.code, 0);
+  // -db cancels quiet: the soft-stop warnings reach stderr
+  assert.match(p.stderr(), /Stopping proxy web in 0 ms\./);
+});
