@@ -8,6 +8,7 @@ import type { ServerAddress, SourceAddress } from '../config/model.js';
 import type { ConnectRequest, ConnectResult, PendingConnect } from './types.js';
 import type { QueuedSession, Server } from './server.js';
 import { destinationPort } from '../lb/select.js';
+import { LOG_EMERG } from '../log/types.js';
 import type { Proxy } from './proxy.js';
 
 type FailTerm = 'SC' | 'sC' | 'sQ';
@@ -205,11 +206,23 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     });
   };
 
-  private readonly onError = (): void => {
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
     this.clearTimer();
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'EADDRINUSE') this.localBindFailed(err.code);
     this.dropSocket();
     this.attemptFailed('SC');
   };
+
+  /** Legacy emerg messages for a source address that cannot be used (spec §12.7). */
+  private localBindFailed(code: string): void {
+    const name = `${this.proxy.config.name}/${this.server?.config.name ?? '<dispatch>'}`;
+    const msg =
+      code === 'EADDRINUSE'
+        ? `Connect() failed for server ${name}: local address already in use.`
+        : `Cannot bind to source address before connect() for server ${name}.`;
+    this.proxy.log.send(LOG_EMERG, msg);
+    this.proxy.processLog.alert(msg);
+  }
 
   private readonly onConnectTimeout = (): void => {
     this.timer = undefined;

@@ -42,6 +42,7 @@ export class Runtime implements RuntimeControl {
   private softStopWaiters: (() => void)[] = [];
   private softStopping = false;
   private admitCursor = 0;
+  private debugSessionId = 0;
   private readonly hooks: RuntimeHooks;
 
   constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
@@ -58,6 +59,12 @@ export class Runtime implements RuntimeControl {
   }
 
   private buildProxy(pc: ProxyConfig): Proxy {
+    if (pc.options.transparent && pc.balance === undefined && pc.dispatch === undefined) {
+      // SO_ORIGINAL_DST is out of reach of Node's net module
+      this.options.processLog.warning(
+        `proxy ${pc.name}: 'transparent' mode is not supported; connections it cannot balance or dispatch will be closed.`,
+      );
+    }
     const proxy = new Proxy(
       pc,
       this.options.processLog,
@@ -154,6 +161,13 @@ export class Runtime implements RuntimeControl {
       socket.destroySoon();
       return;
     }
+    if (this.options.debug === true) this.debugAccept(proxy, socket);
+    const o = proxy.config.options;
+    if (mode === 'http' && proxy.log.enabled && !o.tcplog && !o.httplog) {
+      // legacy: logged at accept in http mode too, even for monitor-net clients (spec §11.1 quirk);
+      // the tcp engine logs its own after the monitor-net check
+      proxy.log.logConnect(plainAddress(socket.remoteAddress), socket.remotePort ?? 0, plainAddress(socket.localAddress), socket.localPort ?? 0);
+    }
     if (proxy.monitor !== undefined && proxy.monitor(plainAddress(socket.remoteAddress))) {
       // legacy: monitoring clients are neither forwarded nor logged nor counted
       if (mode === 'http') {
@@ -172,6 +186,19 @@ export class Runtime implements RuntimeControl {
       return;
     }
     this.startSession(proxy, socket);
+  }
+
+  /** `-d`: `<id>:<proxy>.accept(<listen fd>)=<client fd> from [<ip>:<port>]` on stdout (spec §12.7). */
+  private debugAccept(proxy: Proxy, socket: Socket): void {
+    const id = (this.debugSessionId++ >>> 0).toString(16).padStart(8, '0');
+    const fdOf = (x: unknown): string => {
+      const fd = (x as { _handle?: { fd?: number } | null })._handle?.fd;
+      return (typeof fd === 'number' && fd >= 0 ? fd : 0xffff).toString(16).padStart(4, '0');
+    };
+    const lfd = proxy.listeners.find((l) => l.port === socket.localPort)?.fd ?? 0xffff;
+    process.stdout.write(
+      `${id}:${proxy.config.name}.accept(${lfd.toString(16).padStart(4, '0')})=${fdOf(socket)} from [${plainAddress(socket.remoteAddress)}:${socket.remotePort ?? 0}]\n`,
+    );
   }
 
   private mustHold(proxy: Proxy): boolean {

@@ -338,3 +338,24 @@ test('connect() API: a cookie-directed request goes to that server; cancel() lea
   await sleep(20);
   assert.equal(called, false);
 });
+
+test('a source address that is not local: the legacy emerg message, the client closed, SC', async (t) => {
+  const a = await named('a');
+  t.after(() => a.close());
+  const port = await freePort();
+  const rt = await startRuntime([
+    proxy('px', {
+      binds: [bind('127.0.0.1', port)],
+      retries: 0,
+      options: { tcplog: true },
+      servers: [server('a', '127.0.0.1', a.port, { source: { host: '192.0.2.77', family: 4, port: 0 } })],
+    }),
+  ]);
+  t.after(() => rt.stop());
+  assert.equal(await whoAnswers(port), '');
+  assert.equal(a.connections.length, 0);
+  await rt.log('px').waitRecords(1);
+  assert.equal(rt.log('px').records[0]!.termination, 'SC');
+  assert.ok(rt.processLog.messages().includes('Cannot bind to source address before connect() for server px/a.'));
+  assert.deepEqual(rt.log('px').sent.at(-1), { level: 0, message: 'Cannot bind to source address before connect() for server px/a.' });
+});

@@ -209,3 +209,32 @@ process.on('SIGTERM', () => { rt.stop(); process.exit(0); });
   assert.equal(await canBind('127.0.0.1', port), false);
   assert.equal(await greetingAt(port), 'child\n');
 });
+
+test('http mode without httplog: the Connect from line at accept, monitor-net clients included (legacy quirk)', async (t) => {
+  const port = await freePort('0.0.0.0');
+  const rt = await startRuntime(
+    [
+      proxy('web', {
+        mode: 'http',
+        binds: [bind('0.0.0.0', port)],
+        servers: [server('s', '127.0.0.1', 1)],
+        monitorNets: [{ address: '127.0.0.2', family: 4, prefixLength: 32 }],
+      }),
+    ],
+    { hooks: { handlers: { http: (_p, s) => s.destroy() } } },
+  );
+  t.after(() => rt.stop());
+  for (const src of ['127.0.0.2', '127.0.0.3']) {
+    const c = await connectClient(port, '127.0.0.1', { localAddress: src });
+    await c.ended();
+    c.socket.destroy();
+  }
+  const connects = rt.log('web').connects;
+  assert.deepEqual(
+    connects.map((c) => [c.clientAddress, c.localAddress, c.localPort]),
+    [
+      ['127.0.0.2', '127.0.0.1', port],
+      ['127.0.0.3', '127.0.0.1', port],
+    ],
+  );
+});
