@@ -55,7 +55,9 @@ export function startProbe(spec: ProbeSpec, timeoutMs: number, done: (result: Pr
     socket.destroy();
     done({ ok, status, timedOut });
   };
-  const timer = setTimeout(() => finish(false, connected ? `${layer}TOUT` : 'L4TOUT', true), timeoutMs);
+  // Timers run before pending I/O in Node's loop: after a stall the timeout would fire ahead of
+  // an answer that already arrived. Deciding in setImmediate lets that I/O be read first.
+  const timer = setTimeout(() => setImmediate(() => finish(false, connected ? `${layer}TOUT` : 'L4TOUT', true)), timeoutMs);
 
   socket.once('connect', () => {
     connected = true;

@@ -153,3 +153,20 @@ test('abort drops the probe without a report and closes the socket', async (t) =
   assert.equal(reported, false);
   assert.equal(target.arrivals.length, 1);
 });
+
+test('a stalled event loop does not turn an established connection into a timeout', async (t) => {
+  const target = await new CheckTarget({ kind: 'accept' }).listen();
+  t.after(() => target.close());
+  const result = new Promise<ProbeResult>((resolve) =>
+    startProbe({ kind: 'tcp', host: '127.0.0.1', port: target.port, localAddress: undefined, localPort: 0, httpRequest: undefined }, 30, resolve),
+  );
+  // Once the connect() call is issued (Node issues it on the next tick), block the loop past the
+  // timeout while the kernel completes the handshake.
+  await new Promise((resolve) => setImmediate(resolve));
+  const end = Date.now() + 120;
+  while (Date.now() < end) {
+    /* busy */
+  }
+  const r = await result;
+  assert.deepEqual([r.ok, r.status], [true, 'L4OK']);
+});
