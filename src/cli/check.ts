@@ -52,6 +52,7 @@ export function runCheck(options: Options, io: CheckIo = processIo, parseOptions
     result = parseConfigFiles(options.configFiles, parseOptions);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    printDiagnostics(e.diagnostics, options.quiet, options.verbose, emit);
     for (const line of configErrorLines(e)) emit('ALERT', line);
     return 1;
   }

@@ -1,6 +1,6 @@
 // Configuration errors are values with a place: HAProxy prints them as
 // `parsing [<file>:<line>] : <message>` and aborts with `Error reading configuration file : <file>`.
-import type { Place } from './model.js';
+import type { ConfigDiagnostic, Place } from './model.js';
 
 export class ConfigError extends Error {
   readonly file: string;
@@ -17,8 +17,17 @@ export class ConfigError extends Error {
   readonly others: readonly ConfigError[];
   /** True for the post-parse consistency errors (spec §5.3), false for errors of one line. */
   readonly postParse: boolean;
+  /** Warnings and non-fatal alerts emitted before this error (legacy printed them as it went). */
+  readonly diagnostics: readonly ConfigDiagnostic[];
 
-  constructor(place: Place, keyword: string, text: string, others: readonly ConfigError[] = [], postParse = false) {
+  constructor(
+    place: Place,
+    keyword: string,
+    text: string,
+    others: readonly ConfigError[] = [],
+    postParse = false,
+    diagnostics: readonly ConfigDiagnostic[] = [],
+  ) {
     super(place.line > 0 ? `parsing [${place.file}:${place.line}] : ${text}` : `parsing ${place.file} : ${text}`);
     this.name = 'ConfigError';
     this.file = place.file;
@@ -27,5 +36,6 @@ export class ConfigError extends Error {
     this.text = text;
     this.others = others;
     this.postParse = postParse;
+    this.diagnostics = diagnostics;
   }
 }

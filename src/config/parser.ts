@@ -53,9 +53,19 @@ export function parseConfigFiles(files: readonly string[], options: ParseOptions
 }
 
 export function parseConfigSources(sources: readonly ConfigSource[], options: ParseOptions = {}): ParseResult {
+  const diagnostics: ConfigDiagnostic[] = [];
+  try {
+    return parseWith(sources, options, diagnostics);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // Carry what was said before the error, so that it can be printed in order.
+    throw new ConfigError({ file: e.file, line: e.line }, e.keyword, e.text, e.others, e.postParse, Object.freeze([...diagnostics]));
+  }
+}
+
+function parseWith(sources: readonly ConfigSource[], options: ParseOptions, diagnostics: ConfigDiagnostic[]): ParseResult {
   const resolveHost = options.resolveHost ?? systemResolver();
   const readFile = options.readFile ?? ((path: string) => readFileSync(path));
-  const diagnostics: ConfigDiagnostic[] = [];
   const global: GlobalDraft = emptyGlobal();
   const proxies: ProxyDraft[] = [];
   let defaults: ProxyDraft = builtinDefaults({ file: sources[0]?.file ?? '', line: 0 });
