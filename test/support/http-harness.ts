@@ -117,6 +117,7 @@ function chunkedLength(b: Buffer): number {
 export function startHttpBackend(
   name: string,
   handler: (req: ReceivedRequest) => Reply = (req) => okReply(name, req),
+  at: { host?: string; port?: number } = {},
 ): Promise<HttpBackend> {
   const requests: ReceivedRequest[] = [];
   const raw: Buffer[][] = [];
@@ -203,7 +204,7 @@ export function startHttpBackend(
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+    server.listen({ host: at.host ?? '127.0.0.1', port: at.port ?? 0 }, () => {
       const a = server.address();
       const port = a !== null && typeof a === 'object' ? a.port : 0;
       resolve({
