@@ -163,4 +163,9 @@ export interface RuntimeControl {
   softStop(): Promise<void>;
   /** SIGTERM: close everything now. */
   stop(): void;
+  /**
+   * The fd of every bound listening socket, keyed like `inheritedHandles` (runtime/listener.ts
+   * `bindKey(host, port)` = "host:port"), for handing them to another process.
+   */
+  listeningHandles?(): ReadonlyMap<string, { fd: number }>;
 }
