@@ -71,18 +71,21 @@ export class Server implements ServerRuntime, LbServer {
     return this.queue.length;
   }
 
-  /** The current limit: the dynamic one when minconn < maxconn; 0 = unlimited. */
-  get maxSessions(): number {
+  /** The highest number of concurrent sessions seen (stats `smax`). */
+  maxSessions = 0;
+
+  /** The current limit (stats `slim`): the dynamic one when minconn < maxconn; 0 = unlimited. */
+  get sessionLimit(): number {
     return dynamicMaxconn(this.maxconn, this.minconn, this.proxy.currentSessions, this.proxy.fullconn);
   }
 
   hasSlot(): boolean {
-    const max = this.maxSessions;
+    const max = this.sessionLimit;
     return max === 0 || this.currentSessions < max;
   }
 
   takeSlot(): void {
-    this.currentSessions++;
+    if (++this.currentSessions > this.maxSessions) this.maxSessions = this.currentSessions;
   }
 
   freeSlot(): void {

@@ -23,8 +23,11 @@ export interface ServerRuntime {
   readonly usable: boolean;
   /** Sessions currently assigned (connected or connecting). */
   readonly currentSessions: number;
+  /** Highest concurrent session count seen (stats `smax`). */
   readonly maxSessions: number;
   readonly totalSessions: number;
+  /** Current per-server limit (stats `slim`; dynamic with minconn, spec §7.6); 0 = unlimited. */
+  readonly sessionLimit?: number;
   /** Sessions waiting in this server's queue (spec §7.6). */
   readonly queueLength: number;
   readonly bytesIn: number;
@@ -130,6 +133,17 @@ export interface ProxyRuntime {
   connect(request: ConnectRequest, done: (result: ConnectResult) => void): PendingConnect;
   /** The server a persistence cookie value designates (spec §7.3, DESIGN.md decision 9). */
   findServerByCookie(value: string): { server: ServerRuntime | undefined; down: boolean };
+  /**
+   * Optional (added by the HTTP engine): true once a soft stop began. HTTP sessions then end
+   * keep-alive connections after the current response.
+   */
+  readonly stopping?: boolean;
+  /**
+   * Optional (added by the HTTP engine): runs `fn` when a soft stop begins, so that idle
+   * keep-alive connections close at once instead of holding the stop until clitimeout.
+   * Returns the function that unregisters it.
+   */
+  onSoftStop?(fn: () => void): () => void;
 }
 
 /** A mode engine: takes ownership of an accepted client socket (after monitor-net checks). */

@@ -202,11 +202,14 @@ test('per-server maxconn: extra sessions wait in the queue and proceed when a sl
   assert.equal(px.queueLength, 1, 'second session queued in the proxy queue');
   assert.equal(be.connections.length, 1, 'no second server connection yet');
   assert.equal(px.servers[0]!.currentSessions, 1);
+  assert.equal(px.servers[0]!.sessionLimit, 1);
   c1.socket.end();
   await c1.closed();
   await c2.received(2);
   assert.equal(c2.text(), 'a\n');
   assert.equal(px.queueLength, 0);
+  assert.equal(px.servers[0]!.maxSessions, 1, 'peak concurrent sessions never passed the limit');
+  assert.equal(px.servers[0]!.totalSessions, 2);
   c2.socket.end();
   await c2.closed();
   await rt.log('px').waitRecords(2);
