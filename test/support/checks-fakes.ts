@@ -1,6 +1,7 @@
 // Test support for the health-check work: hand-built config objects and a small but real
 // ProxyRuntime/ServerRuntime (state, counts, recorded log lines) for driving the checker
 // without the full runtime. Not a mock: it implements the contract's state rules itself.
+import { performance } from 'node:perf_hooks';
 import type { ProxyConfig, ProxyOptions, ServerConfig } from '../../src/config/model.js';
 import type {
   ConnectRequest,
@@ -108,11 +109,15 @@ export interface RecordedLine {
 
 export class RecordingProcessLog implements ProcessLog {
   readonly lines: RecordedLine[] = [];
+  /** performance.now() of each stderr alert/warning, by text (the last one wins). */
+  readonly timesMs = new Map<string, number>();
   alert(message: string): void {
     this.lines.push({ via: 'stderr-alert', level: undefined, text: message });
+    this.timesMs.set(message, performance.now());
   }
   warning(message: string): void {
     this.lines.push({ via: 'stderr-warning', level: undefined, text: message });
+    this.timesMs.set(message, performance.now());
   }
   notice(message: string): void {
     this.lines.push({ via: 'stderr-notice', level: undefined, text: message });
