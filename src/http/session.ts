@@ -132,10 +132,12 @@ class HttpSession {
   private closing = false;
   private closed = false;
   private serverBackpressure = false;
+  private serverBackpressureSuspended = false;
   private headTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Log records waiting for the client socket's close (counters already decremented then). */
   private pendingLogs: Transaction[] = [];
+  private unregisterSoftStop: (() => void) | undefined;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -161,6 +163,7 @@ class HttpSession {
     c.on('close', () => this.onClientClose());
     c.on('drain', () => this.onClientDrain());
     c.on('timeout', () => this.onClientTimeout());
+    if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(() => this.onSoftStop());
     this.newTransaction(this.acceptTimeMs);
   }
 
@@ -168,6 +171,7 @@ class HttpSession {
 
   private newTransaction(logStartMs: number): void {
     this.tx = new Transaction(logStartMs);
+    this.serverBackpressure = false;
     this.requestCount += 1;
     this.armHeadTimer();
     this.client.setTimeout(0);
@@ -501,8 +505,21 @@ class HttpSession {
     else if (tx.phase === 'head') read = true;
     else if (tx.phase === 'sending' && !tx.reqDone) read = true;
     else read = (this.inBuf?.length ?? 0) < MAX_CLIENT_AHEAD_BYTES;
-    if (read && c.isPaused()) c.resume();
-    else if (!read && !c.isPaused()) c.pause();
+    if (read && c.isPaused()) {
+      c.resume();
+      // the upload inactivity timeout runs again once the server takes bytes
+      if (this.serverBackpressureSuspended) {
+        this.serverBackpressureSuspended = false;
+        if (this.clitimeoutMs > 0 && tx !== undefined && tx.phase === 'sending' && !tx.reqDone) c.setTimeout(this.clitimeoutMs);
+      }
+    } else if (!read && !c.isPaused()) {
+      c.pause();
+      if (this.serverBackpressure && tx !== undefined && tx.phase === 'sending' && !tx.reqDone) {
+        // legacy: no client read timeout while the request buffer is full
+        c.setTimeout(0);
+        this.serverBackpressureSuspended = true;
+      }
+    }
   }
 
   private onServerDrain(conn: ServerConn): void {
@@ -633,13 +650,23 @@ class HttpSession {
     if (rest !== undefined) this.forwardResponseBody(tx, conn, rest);
   }
 
+  /**
+   * Writes to the client; when the client cannot take more, the server is paused and its
+   * srvtimeout suspended (legacy: no read timeout while the buffer is full), until 'drain'.
+   */
   private writeClient(conn: ServerConn, b: Buffer): void {
-    if (!this.client.write(b)) conn.socket.pause();
+    if (!this.client.write(b) && !conn.socket.isPaused()) {
+      conn.socket.pause();
+      conn.socket.setTimeout(0);
+    }
   }
 
   private onClientDrain(): void {
     const conn = this.tx?.conn;
-    if (conn !== undefined && conn.tx === this.tx && conn.socket.isPaused()) conn.socket.resume();
+    if (conn !== undefined && conn.tx === this.tx && conn.socket.isPaused()) {
+      conn.socket.setTimeout(this.srvtimeoutMs > 0 ? this.srvtimeoutMs : 0);
+      conn.socket.resume();
+    }
   }
 
   private forwardResponseBody(tx: Transaction, conn: ServerConn, d: Buffer): void {
@@ -807,7 +834,14 @@ class HttpSession {
     // an HTTP/1.0 client only persists when the response says keep-alive
     const resKeep = head.versionMinor === 1 ? wantsKeepAlive(res.versionMinor, res.connection) : res.connection.keepAlive && !res.connection.close;
     const keepClient =
-      !this.clientEnded && tx.reqDone && reqKeep && resKeep && !this.px.httpclose && tx.resFraming.kind !== 'close' && !this.closing;
+      !this.clientEnded &&
+      tx.reqDone &&
+      reqKeep &&
+      resKeep &&
+      !this.px.httpclose &&
+      tx.resFraming.kind !== 'close' &&
+      !this.closing &&
+      this.proxy.stopping !== true;
     if (conn !== undefined) {
       conn.tx = undefined;
       const serverKeep =
@@ -960,6 +994,8 @@ class HttpSession {
 
   private onClientClose(): void {
     this.closed = true;
+    if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
+    this.unregisterSoftStop = undefined;
     this.clearHeadTimer();
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     const tx = this.tx;
@@ -982,6 +1018,15 @@ class HttpSession {
     const logs = this.pendingLogs;
     this.pendingLogs = [];
     for (const t of logs) this.logTransaction(t, false);
+  }
+
+  /** Soft stop: an idle keep-alive connection closes now; a busy one after its response. */
+  private onSoftStop(): void {
+    const tx = this.tx;
+    if (tx !== undefined && tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) {
+      tx.logged = true;
+      this.closeClient(false);
+    }
   }
 
   // ---------------------------------------------------------------- closing

@@ -106,6 +106,8 @@ export type ConnectResult =
 export interface PendingConnect {
   /** Client went away: leave the queue / abort the connect attempt; the callback is not called. */
   cancel(): void;
+  /** True while waiting in a server or proxy queue (an abort then logs `CQ` rather than `CC`). */
+  readonly queued?: boolean;
 }
 
 /** A running `listen` section. */

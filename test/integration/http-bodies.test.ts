@@ -295,3 +295,50 @@ test('monitor-uri answered locally, not forwarded, not logged', async (t) => {
   await px.log('p').waitRecords(1);
   assert.equal(px.log('p').records.length, 1);
 });
+
+test('a slow reader does not trip srvtimeout while the server is held back (no sD)', async (t) => {
+  const total = 8 * 1024 * 1024;
+  const { port, px } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      const block = Buffer.alloc(64 * 1024, 0x62);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          sent += block.length;
+          if (!socket.write(block)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+      };
+      pump();
+    },
+  }), ' srvtimeout 300\n clitimeout 5000');
+  const c = net.connect(port, '127.0.0.1');
+  t.after(() => c.destroy());
+  let received = 0;
+  let paused = false;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${received} bytes`)), 20000);
+    c.on('close', () => reject(new Error(`closed after ${received} bytes`)));
+    c.on('data', (d: Buffer) => {
+      received += d.length;
+      if (!paused && received > 1024 * 1024) {
+        // stop reading for longer than srvtimeout
+        paused = true;
+        c.pause();
+        setTimeout(() => c.resume(), 1000);
+      }
+      if (received >= total + 40) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  c.write('GET /big HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\nConnection: close\r\n\r\n');
+  await done;
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, '--');
+});
