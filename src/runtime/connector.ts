@@ -28,7 +28,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   private retryCount = 0;
   private redispatched = false;
   private finished = false;
-  private queued: 'server' | 'proxy' | undefined = undefined;
+  private queuedIn: 'server' | 'proxy' | undefined = undefined;
   private queueStartMs = 0;
   private queueMs = 0;
   private connectStartMs = -1;
@@ -50,6 +50,10 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     });
   }
 
+  get queued(): boolean {
+    return this.queuedIn !== undefined;
+  }
+
   cancel(): void {
     if (this.finished) return;
     this.finished = true;
@@ -65,7 +69,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   /** A queue handed us a slot on `server` (the slot is already taken). */
   grant(server: Server): void {
     this.clearTimer();
-    this.queued = undefined;
+    this.queuedIn = undefined;
     this.queueMs += Date.now() - this.queueStartMs;
     this.server = server;
     this.slotHeld = true;
@@ -109,10 +113,10 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   private enqueue(server: Server | undefined): void {
     this.queueStartMs = Date.now();
     if (server !== undefined) {
-      this.queued = 'server';
+      this.queuedIn = 'server';
       server.queue.push(this);
     } else {
-      this.queued = 'proxy';
+      this.queuedIn = 'proxy';
       this.proxy.queue.push(this);
     }
     const ms = this.proxy.config.connectTimeoutMs;
@@ -121,11 +125,11 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   }
 
   private leaveQueue(): void {
-    if (this.queued === undefined) return;
-    const q = this.queued === 'server' && this.server !== undefined ? this.server.queue : this.proxy.queue;
+    if (this.queuedIn === undefined) return;
+    const q = this.queuedIn === 'server' && this.server !== undefined ? this.server.queue : this.proxy.queue;
     const i = q.indexOf(this);
     if (i >= 0) q.splice(i, 1);
-    this.queued = undefined;
+    this.queuedIn = undefined;
   }
 
   private onQueueTimeout(): void {

@@ -48,22 +48,21 @@ class TcpSession {
 
   private readonly onEarlyClientError = (): void => {
     // the client went away while we were still connecting or queued
-    if (this.pending !== undefined) {
-      this.pending.cancel();
-      this.pending = undefined;
-      this.termination = 'CC';
-      this.end();
-    }
+    this.abortPending();
   };
+
+  /** The client went away before a server connection: `CQ` in a queue, `CC` while connecting. */
+  private abortPending(): void {
+    if (this.pending === undefined) return;
+    this.termination = this.pending.queued === true ? 'CQ' : 'CC';
+    this.pending.cancel();
+    this.pending = undefined;
+    this.end();
+  }
 
   private readonly onClientClose = (): void => {
     this.clientClosed = true;
-    if (this.pending !== undefined) {
-      this.pending.cancel();
-      this.pending = undefined;
-      this.termination = 'CC';
-      this.end();
-    }
+    this.abortPending();
     if (this.done) this.log();
   };
 
