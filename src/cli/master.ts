@@ -24,6 +24,17 @@ interface Generation {
 
 export async function runMaster(options: RunOptions, prepared: Prepared): Promise<void> {
   const { mode, log: startup } = prepared;
+  // Until the real handlers below are in place, a signal must not meet Node's default action.
+  let earlySoftStop = false;
+  const early = installSignals({
+    softStop: () => {
+      earlySoftStop = true;
+    },
+    hardStop: (signal) => dieOf(signal, () => early.uninstall()),
+    pause: () => {},
+    resume: () => {},
+    dump: () => {},
+  });
   const bound = await bindWithHandover(bindTargets(prepared.config), new Map(), { oldPids: mode.oldPids });
   if (!bound.ok) {
     if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
@@ -192,4 +203,6 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     dump: () => signalPids(current.children.filter(live).map((c) => c.pid!), 'SIGHUP'),
     reload: () => void reload(),
   });
+  early.uninstall();
+  if (earlySoftStop) signals.softStop();
 }

@@ -9,7 +9,7 @@ import { bindOne, isFailure, type BindFailure, type BindTarget, type HeldSocket 
 export interface HandoverOptions {
   /** `-sf`/`-st` pids; empty = a plain start (one attempt). */
   readonly oldPids: readonly number[];
-  /** false: skip the socket hand-over and do the legacy SIGTTOU dance only. */
+  /** false: skip the socket hand-over and do the legacy SIGTTOU dance only (default: on unless TSPROXY_HANDOVER=off). */
   readonly handover?: boolean;
   /** Legacy retried 200 times every 10 ms; we poll faster over the same ~2 s to narrow the window. */
   readonly attempts?: number;
@@ -34,7 +34,8 @@ export async function bindWithHandover(
   const attempts = options.oldPids.length > 0 ? (options.attempts ?? 1000) : 1;
   const intervalMs = options.intervalMs ?? 2;
   // Sockets received from the old processes count as bound by this attempt.
-  const fresh = options.oldPids.length > 0 && options.handover !== false ? await socketsFromOld(options.oldPids, targets) : new Map<string, HeldSocket>();
+  const handover = options.handover ?? process.env.TSPROXY_HANDOVER !== 'off';
+  const fresh = options.oldPids.length > 0 && handover ? await socketsFromOld(options.oldPids, targets) : new Map<string, HeldSocket>();
   const seen = new Set<string>();
   const pending: BindTarget[] = [];
   for (const target of targets) {

@@ -8,7 +8,7 @@ import type { ProcessMode } from './mode.js';
 import { removePidfileIfOurs } from './pidfile.js';
 import { dropPrivileges, type Identity } from './privileges.js';
 import { dieOf, installSignals } from './signals.js';
-import { offerSockets, type TcpHandle } from './handover.js';
+import { offerSockets, type HandoverServer, type TcpHandle } from './handover.js';
 
 export interface ServeParams {
   readonly config: Config;
@@ -37,48 +37,39 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
     inheritedHandles: params.inheritedHandles,
     debug: mode.debug,
   });
-  try {
-    await runtime.start();
-  } catch (err) {
-    try {
-      runtime.stop();
-    } catch {
-      // partially started: nothing more to release
-    }
-    return { ok: false, alert: err instanceof Error ? err.message : String(err) };
-  }
-  params.beforeDrop?.();
+  const dump = await loadDump().catch(() => undefined);
+  const ports = portControl(runtime, processLog);
   // Offered only while our listeners are the ones we were given: after a pause or during a stop
   // the runtime has closed them and those fd numbers may already name other sockets.
-  let offering = params.offer !== undefined && params.offer.size > 0;
-  const handover = offering ? offerSockets(() => (offering ? params.offer! : new Map())) : undefined;
+  let offering = false;
+  let handover: HandoverServer | undefined;
   const stopOffering = () => {
     offering = false;
     handover?.close();
   };
-  try {
-    dropPrivileges(params.identity);
-  } catch (err) {
-    stopOffering();
-    runtime.stop();
-    return { ok: false, alert: (err as Error).message };
-  }
-  const dump = await loadDump().catch(() => undefined);
   const cleanup = async (waitMs: number) => {
     stopOffering();
     if (params.pidfile !== undefined) await removePidfileIfOurs(params.pidfile, waitMs);
   };
-  const ports = portControl(runtime, processLog);
+  // Handlers go in before binding (legacy installed SIGUSR1/SIGHUP first): a signal arriving as
+  // soon as the port answers must not meet Node's default action (SIGHUP, SIGTTOU would kill or
+  // stop us). Until startup is over, a soft stop waits for it and the others are ignored.
+  let ready = false;
+  let softStopRequested = false;
+  const softStop = () => {
+    stopOffering();
+    runtime.softStop().then(
+      () => cleanup(1000).then(() => process.exit(0)),
+      (err: unknown) => {
+        processLog.alert(`soft stop failed: ${err instanceof Error ? err.message : String(err)}`);
+        void cleanup(0).then(() => process.exit(1));
+      },
+    );
+  };
   const signals = installSignals({
     softStop: () => {
-      stopOffering();
-      runtime.softStop().then(
-        () => cleanup(1000).then(() => process.exit(0)),
-        (err: unknown) => {
-          processLog.alert(`soft stop failed: ${err instanceof Error ? err.message : String(err)}`);
-          void cleanup(0).then(() => process.exit(1));
-        },
-      );
+      if (ready) softStop();
+      else softStopRequested = true;
     },
     hardStop: (signal) => {
       try {
@@ -89,19 +80,49 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
       void cleanup(300).finally(() => dieOf(signal, () => signals.uninstall()));
     },
     pause: () => {
+      if (!ready) return;
       stopOffering();
       ports.pause();
     },
-    resume: () => ports.resume(),
+    resume: () => {
+      if (ready) ports.resume();
+    },
     dump: () => {
-      if (dump && runtime.proxies) dump(runtime.proxies, processLog);
+      if (ready && dump) dump(runtime.proxies, processLog);
     },
   });
+  const fail = (alert: string): ServeResult => {
+    signals.uninstall();
+    stopOffering();
+    try {
+      runtime.stop();
+    } catch {
+      // partially started: nothing more to release
+    }
+    return { ok: false, alert };
+  };
+  try {
+    await runtime.start();
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  params.beforeDrop?.();
+  if (params.offer !== undefined && params.offer.size > 0) {
+    offering = true;
+    handover = offerSockets(() => (offering ? params.offer! : new Map()));
+  }
+  try {
+    dropPrivileges(params.identity);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   if (params.onParentGone === 'softstop') {
     // The master died (or was SIGKILLed): finish what is in flight, accept nothing new.
     process.on('disconnect', () => signals.softStop());
   }
   processLog.started();
+  ready = true;
+  if (softStopRequested) softStop();
   return { ok: true, runtime };
 }
 
@@ -133,8 +154,12 @@ function proxiesOf(runtime: RuntimeHandle): readonly ProxyLike[] {
 /** pause/resume for one runtime, remembering which listeners the pause closed. */
 function portControl(runtime: RuntimeHandle, processLog: ManagedProcessLog): { pause(): void; resume(): void } {
   let closed = new Set<ListenerLike>();
+  // A paused process has nothing left that keeps Node's event loop alive (no listener, maybe no
+  // session) but must wait for SIGTTIN or SIGUSR1: hold a timer meanwhile.
+  let holdOpen: NodeJS.Timeout | undefined;
   return {
     pause() {
+      holdOpen ??= setInterval(() => {}, 1 << 30);
       runtime.pause();
       for (const proxy of proxiesOf(runtime)) {
         if (proxy.stopped) continue;
@@ -146,6 +171,8 @@ function portControl(runtime: RuntimeHandle, processLog: ManagedProcessLog): { p
       }
     },
     resume() {
+      if (holdOpen !== undefined) clearInterval(holdOpen);
+      holdOpen = undefined;
       const reopen = closed;
       closed = new Set();
       const pending: Promise<void>[] = [];

@@ -8,13 +8,17 @@ export interface HttpBackend {
   readonly port: number;
   /** Requests answered so far. */
   readonly answered: () => number;
+  /** Requests received so far (answered or not yet). */
+  readonly received: () => number;
   close(): Promise<void>;
 }
 
 /** `GET /slow?ms=N` answers after N ms; anything else answers at once with `ok <name>`. */
 export function startHttpBackend(name: string): Promise<HttpBackend> {
   let answered = 0;
+  let received = 0;
   const server = http.createServer((req, res) => {
+    received++;
     const m = /^\/slow\?ms=(\d+)/.exec(req.url ?? '');
     const reply = () => {
       answered++;
@@ -37,6 +41,7 @@ export function startHttpBackend(name: string): Promise<HttpBackend> {
       resolve({
         port: (server.address() as AddressInfo).port,
         answered: () => answered,
+        received: () => received,
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections();

@@ -1,0 +1,261 @@
+// Reloads under load of the real bin/tsproxy: legacy `-sf`/`-st` (spec §13.6) with daemons,
+// master-worker SIGUSR2, a broken configuration, the guide's §4.3 script, and the failure path
+// (old processes resumed with SIGTTIN). The client loop mixes keep-alive and new connections and
+// must see zero errors across the reloads.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { freePort } from '../support/ports.js';
+import { BIN, childrenOf, isAlive, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { get, runLoad, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+
+const janitor = new ProcessJanitor();
+let backend: HttpBackend;
+
+before(async () => {
+  backend = await startHttpBackend('b1');
+});
+after(async () => {
+  janitor.killAll();
+  await backend.close();
+});
+
+function config(port: number, global: string, extraListen = '', mode: 'tcp' | 'http' = 'tcp'): string {
+  return `global
+${global}
+listen web
+    bind 127.0.0.1:${port}
+    mode ${mode}
+    balance roundrobin
+    contimeout 2000
+    clitimeout 30000
+    srvtimeout 30000
+    server s1 127.0.0.1:${backend.port}
+${extraListen}`;
+}
+
+async function progress(load: { completed: () => number }, more: number): Promise<void> {
+  const target = load.completed() + more;
+  await waitFor(`${more} more requests`, () => load.completed() >= target, 20000);
+}
+
+test('-sf under load: three daemon reloads, zero failed requests, old processes finish', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'sf.cfg', config(port, '    daemon\n'));
+  const pidfile = join(dir, 'sf.pid');
+  const first = await janitor.run(['-f', cfg, '-p', pidfile]);
+  assert.equal(first.code, 0, first.stderr);
+  const generations: number[][] = [readPids(pidfile)];
+  generations[0]!.forEach((p) => janitor.track(p));
+  const load = runLoad(port, { maxRequests: 30000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  try {
+    await progress(load, 300);
+    for (let i = 0; i < 3; i++) {
+      const old = readPids(pidfile);
+      const r = await janitor.run(['-f', cfg, '-p', pidfile, '-sf', ...old.map(String)]);
+      assert.equal(r.code, 0, r.stderr);
+      const now = readPids(pidfile);
+      now.forEach((p) => janitor.track(p));
+      assert.equal(now.length, 1);
+      assert.notDeepEqual(now, old);
+      generations.push(now);
+      await progress(load, 300);
+    }
+  } finally {
+    load.stop();
+  }
+  const result = await load.done;
+  assert.deepEqual(result.errors, []);
+  assert.ok(result.ok >= 1200, `only ${result.ok} requests`);
+  assert.ok(result.keepAliveOk > 0);
+  // every old generation exits once its keep-alive clients are gone; the last one serves on
+  for (const gen of generations.slice(0, -1)) await waitFor('old generation exit', () => gen.every((p) => !isAlive(p)));
+  const last = generations[generations.length - 1]!;
+  assert.ok(last.every(isAlive));
+  assert.equal((await get(port)).status, 200);
+});
+
+test('-st: the new process takes over, the old one is terminated at once', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'st.cfg', config(port, '    daemon\n'));
+  const pidfile = join(dir, 'st.pid');
+  assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
+  const old = readPids(pidfile);
+  old.forEach((p) => janitor.track(p));
+  const before = backend.received();
+  const slow = get(port, '/slow?ms=5000').then(
+    () => 'answered',
+    () => 'cut',
+  );
+  await waitFor('slow request in flight', () => backend.received() > before);
+  const r = await janitor.run(['-f', cfg, '-p', pidfile, '-st', ...old.map(String)]);
+  assert.equal(r.code, 0, r.stderr);
+  readPids(pidfile).forEach((p) => janitor.track(p));
+  assert.equal(await slow, 'cut');
+  await waitFor('old exit', () => old.every((p) => !isAlive(p)), 5000);
+  assert.equal((await get(port)).status, 200);
+});
+
+test('-sf that cannot bind: exit 1 with the alert, the old process is resumed and serves', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  try {
+    const cfg = writeConfig(dir, 'f.cfg', config(port, '    daemon\n'));
+    const pidfile = join(dir, 'f.pid');
+    assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
+    const old = readPids(pidfile);
+    old.forEach((p) => janitor.track(p));
+    // the new configuration also wants a port someone else holds
+    const bad = writeConfig(dir, 'f2.cfg', config(port, '    daemon\n', `listen other\n    bind 127.0.0.1:${taken}\n    mode tcp\n    balance roundrobin\n    server s 127.0.0.1:${backend.port}\n`));
+    const r = await janitor.run(['-f', bad, '-p', pidfile, '-sf', ...old.map(String)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[ALERT\] .* : Starting proxy other: cannot bind socket/);
+    assert.deepEqual(readPids(pidfile), old);
+    assert.ok(old.every(isAlive));
+    await waitForPort(port, 5000);
+    assert.equal((await get(port)).status, 200);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('master-worker: SIGUSR2 reloads under load with zero failed requests; a broken file keeps serving', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const good = config(port, '    nbproc 2\n');
+  const cfg = writeConfig(dir, 'mw.cfg', good);
+  const pidfile = join(dir, 'mw.pid');
+  const master = janitor.start(['-W', '-f', cfg, '-p', pidfile]);
+  await waitFor('pidfile', () => readPids(pidfile).length === 1);
+  assert.deepEqual(readPids(pidfile), [master.pid]);
+  await waitForPort(port);
+  const workers0 = childrenOf(master.pid);
+  assert.equal(workers0.length, 2);
+  const load = runLoad(port, { maxRequests: 30000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  const allWorkers = new Set(workers0);
+  try {
+    await progress(load, 300);
+    for (let i = 1; i <= 3; i++) {
+      process.kill(master.pid, 'SIGUSR2');
+      await waitFor(`reload ${i}`, () => (master.stderr().match(/Reload complete/g) ?? []).length >= i, 15000);
+      childrenOf(master.pid).forEach((p) => allWorkers.add(p));
+      await progress(load, 300);
+    }
+    // a broken file: alert, the running workers stay
+    const before = childrenOf(master.pid).sort();
+    writeFileSync(cfg, good + '    bogus-keyword here\n');
+    process.kill(master.pid, 'SIGUSR2');
+    await master.waitStderr(/Reload aborted/);
+    assert.match(master.stderr(), /\[ALERT\] .* : parsing \[.*mw\.cfg:\d+\]/);
+    await progress(load, 300);
+    assert.deepEqual(
+      childrenOf(master.pid).filter((p) => before.includes(p)).sort(),
+      before.filter((p) => isAlive(p)).sort(),
+    );
+    writeFileSync(cfg, good);
+  } finally {
+    load.stop();
+  }
+  const result = await load.done;
+  assert.deepEqual(result.errors, []);
+  assert.ok(result.ok >= 1200, `only ${result.ok} requests`);
+  // old workers drain and exit; two current workers remain
+  await waitFor('old workers gone', () => childrenOf(master.pid).length === 2, 15000);
+  // SIGUSR1 to the master: every worker finishes, the master exits 0 and removes its pidfile
+  process.kill(master.pid, 'SIGUSR1');
+  const exit = await master.exited;
+  assert.equal(exit.code, 0);
+  assert.deepEqual(readPids(pidfile), []);
+  for (const p of allWorkers) assert.ok(!isAlive(p));
+});
+
+test("the guide's §4.3 hot-reconfiguration script works as written", async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const etc = dir;
+  writeConfig(dir, 'config', config(port, '    daemon\n'));
+  writeConfig(dir, 'config.new', config(port, '    daemon\n'));
+  const pidfile = join(dir, 'haproxy.pid');
+  assert.equal((await janitor.run(['-p', pidfile, '-f', join(etc, 'config')])).code, 0);
+  const old = readPids(pidfile);
+  old.forEach((p) => janitor.track(p));
+  // The script of the guide, with its paths under our temp dir and `haproxy` being tsproxy.
+  const script = `
+haproxy() { "${process.execPath}" "${BIN}" "$@"; }
+# save previous state
+mv ${etc}/config ${etc}/config.old
+mv ${pidfile} ${pidfile}.old
+
+mv ${etc}/config.new ${etc}/config
+kill -TTOU $(cat ${pidfile}.old)
+if haproxy -p ${pidfile} -f ${etc}/config; then
+  echo "New instance successfully loaded, stopping previous one."
+  kill -USR1 $(cat ${pidfile}.old)
+  rm -f ${pidfile}.old
+  exit 1
+else
+  echo "New instance failed to start, resuming previous one."
+  kill -TTIN $(cat ${pidfile}.old)
+  rm -f ${pidfile}
+  mv ${pidfile}.old ${pidfile}
+  mv ${etc}/config ${etc}/config.bad
+  mv ${etc}/config.old ${etc}/config
+  exit 0
+fi
+`;
+  const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = execFile('/bin/sh', ['-c', script], { timeout: 20000 }, (err, stdout) => {
+      resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) : 0, stdout });
+    });
+    janitor.track(child.pid);
+  });
+  // (sic) the guide's script exits 1 on success
+  assert.match(out.stdout, /New instance successfully loaded, stopping previous one\./);
+  const now = readPids(pidfile);
+  now.forEach((p) => janitor.track(p));
+  assert.equal(now.length, 1);
+  assert.notDeepEqual(now, old);
+  await waitFor('old instance exit', () => old.every((p) => !isAlive(p)));
+  assert.equal((await get(port)).status, 200);
+});
+
+test(
+  '-sf under load in mode http with keep-alive clients: zero failed requests',
+  {
+    todo:
+      'http/session.ts closes idle keep-alive client connections when the proxy soft-stops; a request ' +
+      'already sent on such a connection is reset (one ECONNRESET per keep-alive client per reload). ' +
+      'Legacy never cut a session on soft stop (spec §13.2); the old process should answer the next ' +
+      'request with Connection: close instead.',
+  },
+  async () => {
+    const dir = janitor.tempDir();
+    const port = await freePort();
+    const cfg = writeConfig(dir, 'h.cfg', config(port, '    daemon\n', '', 'http'));
+    const pidfile = join(dir, 'h.pid');
+    assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
+    readPids(pidfile).forEach((p) => janitor.track(p));
+    const load = runLoad(port, { maxRequests: 30000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+    try {
+      await progress(load, 300);
+      for (let i = 0; i < 2; i++) {
+        const r = await janitor.run(['-f', cfg, '-p', pidfile, '-sf', ...readPids(pidfile).map(String)]);
+        assert.equal(r.code, 0, r.stderr);
+        readPids(pidfile).forEach((p) => janitor.track(p));
+        await progress(load, 300);
+      }
+    } finally {
+      load.stop();
+    }
+    const result = await load.done;
+    assert.deepEqual(result.errors, []);
+  },
+);
