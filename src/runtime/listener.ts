@@ -47,7 +47,8 @@ export class Listener {
     };
     this.server.once('error', onError);
     this.server.once('listening', onListening);
-    if (inheritedFd !== undefined) this.server.listen({ fd: inheritedFd, backlog: this.backlog });
+    // Node 20 ignores `backlog` in the options object for an fd: it must be the second argument
+    if (inheritedFd !== undefined) this.server.listen({ fd: inheritedFd }, this.backlog);
     else this.server.listen({ host: this.host, port: this.port, backlog: this.backlog });
   }
 
