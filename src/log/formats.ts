@@ -9,6 +9,11 @@ export const MAX_REQUEST_LINE_CHARS = 1023;
 
 const HEX = '0123456789ABCDEF';
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\x00-\x1f"#\x7f-\uffff]/;
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE_CAPTURE = /[\x00-\x1f"#{|}\x7f-\uffff]/;
+
 /** True when `code` must be written `#XX` (spec §12.3): controls, DEL and above, `"`, `#`, and in captures `{|}`. */
 function mustEncode(code: number, captures: boolean): boolean {
   if (code < 32 || code >= 127 || code === 0x22 || code === 0x23) return true;
@@ -26,10 +31,10 @@ function pushByte(out: string, byte: number): string {
  */
 export function encodeLogField(value: string, captures: boolean, maxChars: number = Infinity): string {
   const n = value.length;
-  let i = 0;
-  // fast path: most request lines need no escape at all
-  while (i < n && !mustEncode(value.charCodeAt(i), captures)) i++;
-  if (i === n) return n <= maxChars ? value : value.slice(0, maxChars);
+  // fast path: most request lines need no escape at all (a native regex scan beats a JS loop)
+  const m = (captures ? NEEDS_ESCAPE_CAPTURE : NEEDS_ESCAPE).exec(value);
+  if (m === null) return n <= maxChars ? value : value.slice(0, maxChars);
+  let i = m.index;
   if (i > maxChars) return value.slice(0, maxChars);
   let out = value.slice(0, i);
   for (; i < n; i++) {

@@ -65,24 +65,31 @@ export interface UdpDestination {
   readonly family: 4 | 6;
   /** The IP literal to send to; undefined while resolving or when resolution failed. */
   address: string | undefined;
+  /** A socket connected to this destination once ready: sends skip the per-datagram address lookup. */
+  connected: UdpSocket | undefined;
 }
 
 export interface SyslogSenderStats {
   readonly sent: number;
   /** Not sent: closed sender, unresolved destination, too many pending datagrams. */
   readonly dropped: number;
-  /** Socket or send errors (unreachable network, ICMP errors, …). */
+  /** Socket or send errors (unreachable network, ICMP port unreachable, …). */
   readonly errors: number;
 }
 
 /**
- * Owns the UDP sockets (one per family, created on first use, unref'd so they never keep the
- * process alive). Shared by several proxy loggers when the runtime passes one; otherwise each
- * logger owns its own.
+ * Owns the UDP sockets. Legacy used one unbound socket per process; here each destination gets
+ * its own connected socket (Node's send on an unconnected socket costs an address lookup per
+ * datagram), and one unconnected socket per family carries the datagrams sent before that
+ * connect completes. All sockets are unref'd: they never keep the process alive. Shared by the
+ * proxy loggers of a runtime when it passes one; otherwise each logger owns its own.
  */
 export class SyslogSender {
   private udp4: UdpSocket | undefined;
   private udp6: UdpSocket | undefined;
+  private readonly destinations = new Map<string, UdpDestination>();
+  /** Connected (or connecting) per-destination sockets, all closed by close(). */
+  private readonly connectedSockets = new Set<UdpSocket>();
   private pending = 0;
   private closed = false;
   private sentCount = 0;
@@ -98,14 +105,22 @@ export class SyslogSender {
     this.errorCount++;
   };
 
-  /** Prepares a destination; a host name (not expected: the parser resolves them) is looked up once, in the background. */
+  /** Prepares a destination (shared when several targets name the same one); a host name is looked up once, in the background. */
   destination(host: string, port: number, family: 4 | 6): UdpDestination {
-    const dest: UdpDestination = { host, port, family, address: isIP(host) ? host : undefined };
-    if (dest.address === undefined) {
+    const key = `${family}|${host}|${port}`;
+    const known = this.destinations.get(key);
+    if (known) return known;
+    const dest: UdpDestination = { host, port, family, address: isIP(host) ? host : undefined, connected: undefined };
+    this.destinations.set(key, dest);
+    if (dest.address !== undefined) this.connect(dest);
+    else {
       try {
         lookup(host, { family }, (err, address) => {
           if (err) this.errorCount++;
-          else dest.address = address;
+          else if (!this.closed) {
+            dest.address = address;
+            this.connect(dest);
+          }
         });
       } catch {
         this.errorCount++;
@@ -119,14 +134,18 @@ export class SyslogSender {
       this.droppedCount++;
       return;
     }
-    const socket = this.socketFor(dest.family);
-    if (socket === undefined) {
-      this.droppedCount++;
-      return;
-    }
     this.pending++;
     try {
-      socket.send(datagram, dest.port, dest.address, this.onSent);
+      if (dest.connected !== undefined) dest.connected.send(datagram, this.onSent);
+      else {
+        const socket = this.socketFor(dest.family);
+        if (socket === undefined) {
+          this.pending--;
+          this.droppedCount++;
+          return;
+        }
+        socket.send(datagram, dest.port, dest.address, this.onSent);
+      }
     } catch {
       // synchronous throws (bad port, socket gone) must never reach the traffic path
       this.pending--;
@@ -142,7 +161,10 @@ export class SyslogSender {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const s of [this.udp4, this.udp6]) {
+    const sockets: (UdpSocket | undefined)[] = [this.udp4, this.udp6, ...this.connectedSockets];
+    for (const d of this.destinations.values()) d.connected = undefined;
+    this.connectedSockets.clear();
+    for (const s of sockets) {
       if (s === undefined) continue;
       try {
         s.close();
@@ -151,6 +173,24 @@ export class SyslogSender {
       }
     }
     this.udp4 = this.udp6 = undefined;
+  }
+
+  private connect(dest: UdpDestination): void {
+    const address = dest.address;
+    if (address === undefined) return;
+    let socket: UdpSocket;
+    try {
+      socket = createSocket(dest.family === 6 ? 'udp6' : 'udp4');
+      socket.on('error', this.onSocketError);
+      socket.unref();
+      this.connectedSockets.add(socket);
+      socket.connect(dest.port, address, () => {
+        if (!this.closed) dest.connected = socket;
+      });
+    } catch {
+      // a failed connect leaves the destination on the unconnected socket
+      this.errorCount++;
+    }
   }
 
   private socketFor(family: 4 | 6): UdpSocket | undefined {
