@@ -362,3 +362,71 @@ test('a source address that is not local: the legacy emerg message, the client c
   assert.ok(rt.processLog.messages().includes('Cannot bind to source address before connect() for server px/a.'));
   assert.deepEqual(rt.log('px').sent.at(-1), { level: 0, message: 'Cannot bind to source address before connect() for server px/a.' });
 });
+
+type Result = Parameters<Parameters<import('../../src/runtime/types.js').ProxyRuntime['connect']>[1]>[0];
+
+test('queues: a freed slot serves the server queue before the proxy queue', async (t) => {
+  const a = await named('a');
+  t.after(() => a.close());
+  const port = await freePort();
+  const rt = await startRuntime([
+    proxy('px', { binds: [bind('127.0.0.1', port)], servers: [server('a', '127.0.0.1', a.port, { cookie: 'A', maxconn: 1 })] }),
+  ]);
+  t.after(() => rt.stop());
+  const px = rt.runtime.proxy('px')!;
+  const base = { clientAddress: '127.0.0.1', clientPort: 1, frontendPort: port };
+  const first = await new Promise<Result>((res) => px.connect({ ...base, direct: undefined }, res));
+  assert.equal(first.ok, true);
+  const order: string[] = [];
+  const results: Result[] = [];
+  px.connect({ ...base, direct: undefined }, (r) => (order.push('balanced'), results.push(r)));
+  await sleep(10);
+  px.connect({ ...base, direct: px.servers[0] }, (r) => (order.push('direct'), results.push(r)));
+  for (let i = 0; i < 100 && (px.queueLength === 0 || px.servers[0]!.queueLength === 0); i++) await sleep(2);
+  assert.equal(px.queueLength, 1);
+  assert.equal(px.servers[0]!.queueLength, 1);
+  if (first.ok) {
+    first.socket.destroy();
+    first.release();
+  }
+  for (let i = 0; i < 200 && order.length < 1; i++) await sleep(5);
+  assert.deepEqual(order, ['direct']);
+  const r = results[0]!;
+  if (r.ok) {
+    assert.ok(r.queueMs >= 0);
+    r.socket.destroy();
+    r.release();
+  }
+  for (let i = 0; i < 200 && order.length < 2; i++) await sleep(5);
+  assert.deepEqual(order, ['direct', 'balanced']);
+  for (const x of results) if (x.ok) (x.socket.destroy(), x.release());
+  assert.equal(px.servers[0]!.currentSessions, 0);
+});
+
+test('a server going DOWN hands its queue to the others with redispatch', async (t) => {
+  const a = await named('a');
+  const b = await named('b');
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const port = await freePort();
+  const rt = await startRuntime([
+    proxy('px', {
+      binds: [bind('127.0.0.1', port)],
+      options: { redispatch: true },
+      servers: [server('a', '127.0.0.1', a.port, { cookie: 'A', maxconn: 1 }), server('b', '127.0.0.1', b.port)],
+    }),
+  ]);
+  t.after(() => rt.stop());
+  const px = rt.runtime.proxy('px')!;
+  const req = { clientAddress: '127.0.0.1', clientPort: 1, frontendPort: port, direct: px.servers[0] };
+  const held = await new Promise<Result>((res) => px.connect(req, res));
+  const queued = new Promise<Result>((res) => px.connect(req, res));
+  for (let i = 0; i < 100 && px.servers[0]!.queueLength === 0; i++) await sleep(2);
+  assert.equal(px.servers[0]!.queueLength, 1);
+  const counts = px.servers[0]!.setDown();
+  assert.equal(counts.requeued, 1);
+  assert.equal(counts.remainingInQueue, 0);
+  assert.equal(counts.sessionsActive, 1);
+  const r = await queued;
+  assert.equal(r.ok && r.server?.config.name, 'b');
+  for (const x of [held, r]) if (x.ok) (x.socket.destroy(), x.release());
+});
