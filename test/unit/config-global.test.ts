@@ -33,10 +33,11 @@ const GOOD: readonly (readonly [string, (g: GlobalSettings) => unknown, unknown]
   ['log stdout user', (g) => [g.logs[0]?.kind, g.logs[0]?.facility], ['stdout', 1]],
   ['log stderr local3 err', (g) => [g.logs[0]?.kind, g.logs[0]?.maxLevel], ['stderr', 3]],
   ['log 127.0.0.1 local0\n log 127.0.0.2 local1', (g) => g.logs.length, 2],
-  ['stats socket /run/tsproxy.sock', (g) => [g.statsSocket?.path, g.statsSocket?.mode, g.statsSocket?.level], ['/run/tsproxy.sock', undefined, 'user']],
+  ['stats socket /run/tsproxy.sock', (g) => [g.statsSocket?.path, g.statsSocket?.mode, g.statsSocket?.level], ['/run/tsproxy.sock', undefined, 'operator']],
   ['stats socket /run/t.sock mode 660 level admin', (g) => [g.statsSocket?.mode, g.statsSocket?.level], [0o660, 'admin']],
   ['stats socket /run/t.sock level operator mode 0600', (g) => [g.statsSocket?.mode, g.statsSocket?.level], [0o600, 'operator']],
   ['stats', (g) => g.statsSocket, undefined],
+  ['stats socket /run/t.sock mode 660 level admin expose-fd listeners\n stats timeout 30s\n stats maxconn 10', (g) => g.statsSocket?.level, 'admin'],
   ['global\n daemon', (g) => g.daemon, true],
 ];
 
@@ -80,7 +81,8 @@ const BAD: readonly (readonly [string, number, RegExp])[] = [
   ['stats socket /x mode 9', 2, /'mode' expects an octal file mode/],
   ['stats socket /x level root', 2, /'level' only supports 'user', 'operator' and 'admin'/],
   ['stats socket /x owner me', 2, /only supports 'mode <octal>' and 'level/],
-  ['stats timeout 30s', 2, /'stats' in 'global' section only supports 'socket/],
+  ['stats frob 30s', 2, /'stats' in 'global' section only supports 'socket/],
+  ['stats socket /x expose-fd all', 2, /only supports 'mode <octal>'/],
 ];
 
 for (const [line, lineNo, message] of BAD) {

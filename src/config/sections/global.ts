@@ -146,11 +146,19 @@ export function parseGlobalLine(g: GlobalDraft, ctx: LineContext): void {
   }
 }
 
-/** `stats socket <path> [mode <octal>] [level user|operator|admin]`; bare `stats` is a legacy no-op. */
+/**
+ * `stats socket <path> [mode <octal>] [level user|operator|admin]` (later releases; default level
+ * `operator`, as HAProxy documents it). Bare `stats` is a legacy no-op.
+ */
 function parseGlobalStats(g: GlobalDraft, ctx: LineContext): void {
   const sub = ctx.args[1];
   if (sub === undefined) {
     ctx.warn(`'stats' without arguments does nothing (legacy: an unused statistics flag). Use 'stats socket <path>' for the runtime socket.`);
+    return;
+  }
+  if (sub === 'timeout' || sub === 'maxconn') {
+    // Often written next to `stats socket` in modern files; tsproxy's socket has no such limits.
+    ctx.warn(`'stats ${sub}' is accepted and ignored (tsproxy's stats socket has no ${sub === 'timeout' ? 'idle timeout' : 'connection limit'} setting).`);
     return;
   }
   if (sub !== 'socket') ctx.fail(`'stats' in 'global' section only supports 'socket <path> [mode <octal>] [level user|operator|admin]', not '${sub}'.`);
@@ -158,7 +166,7 @@ function parseGlobalStats(g: GlobalDraft, ctx: LineContext): void {
   const path = ctx.args[2];
   if (path === undefined || path === '') ctx.fail(`'stats socket' expects a socket path as an argument.`);
   let mode: number | undefined;
-  let level: StatsSocket['level'] = 'user';
+  let level: StatsSocket['level'] = 'operator';
   for (let i = 3; i < ctx.args.length; i += 2) {
     const opt = ctx.args[i];
     const val = ctx.args[i + 1];
@@ -168,6 +176,8 @@ function parseGlobalStats(g: GlobalDraft, ctx: LineContext): void {
     } else if (opt === 'level') {
       if (val !== 'user' && val !== 'operator' && val !== 'admin') ctx.fail(`'stats socket' : 'level' only supports 'user', 'operator' and 'admin'.`);
       level = val;
+    } else if (opt === 'expose-fd' && val === 'listeners') {
+      ctx.warn(`'stats socket … expose-fd listeners' is ignored: tsproxy hands its listening sockets over itself on reload (-sf/-st, -W).`);
     } else {
       ctx.fail(`'stats socket' only supports 'mode <octal>' and 'level user|operator|admin', not '${opt}'.`);
     }
