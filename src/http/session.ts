@@ -316,6 +316,7 @@ class HttpSession {
     if (this.px.monitorUriNeedle !== undefined && head.requestLine.indexOf(this.px.monitorUriNeedle) === head.method.length) {
       // spec §11.2: answered, not forwarded, not logged
       tx.logged = true;
+      tx.phase = 'done';
       this.sendAndClose(MONITOR_URI_REPLY);
       return;
     }
@@ -331,6 +332,8 @@ class HttpSession {
         tx.status = reply.status;
         tx.serverName = reply.serverName;
         tx.termination = reply.termination;
+        tx.phase = 'done';
+        this.queueLog(tx);
         this.sendAndClose(reply.response);
         return;
       }
