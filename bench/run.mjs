@@ -152,6 +152,13 @@ ${scenario.mode === 'http' && scenario.httpclose ? '  option httpclose\n' : ''} 
 
 const PROXIES = [
   {
+    // the backend without any proxy: the ceiling for this machine and load generator
+    name: 'direct',
+    async start(_dir, _scenario, backendPort) {
+      return { port: backendPort, pid: undefined, stop: async () => {} };
+    },
+  },
+  {
     name: 'tsproxy',
     async start(dir, scenario, backendPort) {
       const port = await freePort();
@@ -188,6 +195,19 @@ const SCENARIOS = [
     mode: 'tcp',
     httpclose: false,
     wrk: (port) => ['-t', '1', '-c', String(CONNECTIONS), '-d', `${DURATION_S}s`, '--latency', `http://127.0.0.1:${port}/`],
+  },
+  {
+    name: 'tcp-close',
+    description: 'mode tcp, one TCP session per request (accept + server connect each time)',
+    mode: 'tcp',
+    httpclose: false,
+    // opt-in (--scenario tcp-close): thousands of TIME_WAIT sockets per second can exhaust
+    // loopback ephemeral ports on a shared machine
+    defaultRun: false,
+    wrk: (port) => [
+      '-t', '1', '-c', String(Math.min(CONNECTIONS, 20)), '-d', `${DURATION_S}s`, '--latency',
+      '-H', 'Connection: close', `http://127.0.0.1:${port}/`,
+    ],
   },
 ];
 
@@ -242,7 +262,7 @@ async function main() {
   try {
     const nginx = await startNginx(dir);
     running.push(nginx);
-    const scenarios = SCENARIOS.filter((s) => !ONLY || s.name === ONLY);
+    const scenarios = SCENARIOS.filter((s) => (ONLY ? s.name === ONLY : s.defaultRun !== false));
     for (const scenario of scenarios) {
       const started = [];
       for (const px of PROXIES) {
