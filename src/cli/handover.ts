@@ -1,12 +1,12 @@
 // Listening-socket hand-over between unrelated tsproxy processes (the `-sf`/`-st` reload without a
 // refused connection). Each serving process offers its listening sockets on a private unix socket
-// (<rundir>/<pid>.sock, directory 0700); a new process started with `-sf <pid>` asks for them and
+// (<rundir>/<pidns>-<pid>.sock, directory 0700); a new process started with `-sf <pid>` asks for them and
 // receives the very same kernel sockets (SCM_RIGHTS), so the port never stops listening: old and
 // new accept side by side until the old one is told to finish. This is modern HAProxy's
 // "expose-fd listeners" idea. Node 20 has no public API to pass a descriptor to an unrelated
 // process; its IPC pipe wrap (what child_process uses) does it, reached through process.binding.
 // Any failure here just means "no hand-over": the caller falls back to the legacy SIGTTOU dance.
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,16 +74,60 @@ function bindings(): Bindings | null {
   return bindingsCache;
 }
 
+/**
+ * The pid namespace: pids are only unique within one, and /run may be shared between several
+ * (e.g. `unshare --pid` load balancers on one host).
+ */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+function socketName(pid: number): string {
+  return `${pidNamespace()}-${pid}.sock`;
+}
+
 /** Where process `pid` offers its sockets: root's under /run, others' under the temp dir. */
 export function handoverPaths(pid: number): string[] {
   const uid = process.getuid?.() ?? 0;
   const dirs = ['/run/tsproxy', join(tmpdir(), `tsproxy-${uid}`)];
-  return dirs.map((d) => join(d, `${pid}.sock`));
+  return dirs.map((d) => join(d, socketName(pid)));
 }
 
 function ownDir(): string {
   const uid = process.getuid?.() ?? 0;
   return uid === 0 ? '/run/tsproxy' : join(tmpdir(), `tsproxy-${uid}`);
+}
+
+/**
+ * Sockets left by processes that are gone (one that dropped its privileges cannot unlink its own
+ * socket from a root-owned directory), and a stale one under our own pid.
+ */
+function removeStale(dir: string): void {
+  const ns = pidNamespace();
+  for (const name of readdirSync(dir)) {
+    const m = /^(\d+)-(\d+)\.sock$/.exec(name);
+    if (!m || m[1] !== ns) continue;
+    const pid = Number(m[2]);
+    let gone = pid === process.pid;
+    if (!gone) {
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        gone = (err as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    }
+    if (gone) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // someone else's
+      }
+    }
+  }
 }
 
 /** Wraps an inherited listening fd so it can be sent on (never listened on, never closed here). */
@@ -146,12 +190,12 @@ export function offerSockets(sockets: () => ReadonlyMap<string, TcpHandle>): Han
   const b = bindings();
   if (!b) return undefined;
   const dir = ownDir();
-  const path = join(dir, `${process.pid}.sock`);
+  const path = join(dir, socketName(process.pid));
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    unlinkSync(path);
+    removeStale(dir);
   } catch {
-    // no stale socket
+    // nothing to tidy
   }
   const peers = new Set<RawPipe>();
   const server = net.createServer({ pauseOnConnect: true }, (socket) => {
