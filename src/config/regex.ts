@@ -77,6 +77,8 @@ function bracket(src: string, i: number, icaseNote: string[]): BracketResult {
       if (kind === ':') {
         const cls = CLASSES[name];
         if (cls === undefined) throw new RegexSyntaxError(`Invalid character class name '${name}'`);
+        // A class cannot start a range (glibc: "Invalid range end").
+        if (src[j] === '-' && src[j + 1] !== undefined && src[j + 1] !== ']') throw new RegexSyntaxError('Invalid range end');
         out += cls;
         prev = -1;
         continue;
