@@ -109,6 +109,7 @@ class Transaction {
   logged = false;
   /** When the transaction ended (its log may be emitted later, at close). */
   endMs = -1;
+  bytesCounted = false;
   tarpitTimer: NodeJS.Timeout | undefined;
 
   constructor(startMs: number) {
@@ -492,7 +493,6 @@ class HttpSession {
     tx.reqDone = true;
     // waiting for the response: the client read timeout is off (spec §6)
     if (tx.res === undefined) this.client.setTimeout(0);
-    if (tx.resDone) this.finishTransaction(tx);
   }
 
   /** Client flow control: read while the current state can absorb bytes. */
@@ -634,6 +634,10 @@ class HttpSession {
       // legacy forceclose: shut the server write side once the response head is processed
       conn.socket.end();
     }
+    if (this.proxy.stopping === true && !tunnel && head.versionMinor === 1 && !res.connection.close && !this.px.httpclose) {
+      // soft stop: tell a keep-alive client this is the last response on the connection
+      analysis.lines.push('Connection: close');
+    }
     this.client.write(serializeHead(analysis.lines));
     if (this.proxy.config.options.logasap) this.logTransaction(tx, true);
     if (tunnel) {
@@ -708,13 +712,9 @@ class HttpSession {
     }
   }
 
+  /** The response is complete. An early one (request body still flowing) closes after it. */
   private responseDone(tx: Transaction): void {
     tx.resDone = true;
-    if (tx.reqDone) {
-      this.finishTransaction(tx);
-      return;
-    }
-    // early response while the request body still flows: finish it, then close
     this.finishTransaction(tx);
   }
 
@@ -865,6 +865,7 @@ class HttpSession {
       this.closeClient(false);
       return;
     }
+    this.accountBytes(tx);
     this.logTransaction(tx, false);
     this.newTransaction(Date.now());
   }
@@ -1078,8 +1079,16 @@ class HttpSession {
 
   // ---------------------------------------------------------------- log
 
+  /** Adds the transaction's bytes to its server's counters, once. */
+  private accountBytes(tx: Transaction): void {
+    if (tx.bytesCounted) return;
+    tx.bytesCounted = true;
+    tx.conn?.server?.addBytes(tx.bytesFromClient, tx.bytesFromServer);
+  }
+
   /** Logs `tx` once the client socket is closed (now if it already is). */
   private queueLog(tx: Transaction): void {
+    this.accountBytes(tx);
     if (tx.logged || tx.endMs >= 0) return;
     tx.endMs = Date.now();
     if (this.closed) this.logTransaction(tx, false);
@@ -1098,8 +1107,6 @@ class HttpSession {
     if (!log.enabled) return undefined;
     const now = tx.endMs >= 0 ? tx.endMs : Date.now();
     const server = tx.conn?.server ?? this.proxy.servers.find((s) => s.config.name === tx.serverName);
-    const conn = tx.conn;
-    if (conn?.server !== undefined && !logasap) conn.server.addBytes(tx.bytesFromClient, tx.bytesFromServer);
     const tq = tx.headMs < 0 ? -1 : tx.headMs - tx.startMs;
     const tr = tx.resHeadMs < 0 || tx.connectedMs < 0 ? -1 : tx.resHeadMs - tx.connectedMs;
     const px = this.px;
