@@ -119,7 +119,7 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
     const before = Object.fromEntries(Object.entries(webs).map(([l, w]) => [l, getsOf(w).length]));
     const answer = await client.http(VIP, 80, cookie ? { Cookie: cookie } : {}, 2000);
     let seen: { server: string; from: string } | null = null;
-    for (let i = 0; i < 50 && !seen && answer.status === 200; i++) {
+    for (let i = 0; i < 300 && !seen && answer.status === 200; i++) {
       for (const [l, w] of Object.entries(webs)) {
         const list = getsOf(w);
         if (list.length > (before[l] ?? 0)) seen = { server: l, from: String(list[list.length - 1]?.from) };
@@ -150,6 +150,8 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
   assert.deepEqual(first.seen, { server: letter, from: LB.lb1 }, 'served by the cookie\'s server, through the master lb1');
 
   const checkPersistence = (r: Awaited<ReturnType<typeof getThroughVip>>, via: string, when: string): void => {
+    const expected = r.answer.status === 200 && r.answer.headers?.['x-served-by'] === letter && r.answer.headers?.['set-cookie'] === undefined && r.seen?.server === letter && r.seen?.from === via;
+    if (!expected) t.diagnostic(`${when}: unexpected ${JSON.stringify(r)}\n${logsOnFailure()}`);
     assert.equal(r.answer.status, 200, when);
     assert.equal(r.answer.headers?.['x-served-by'], letter, `${when}: the client stays on web${letter}`);
     assert.equal(r.answer.headers?.['set-cookie'], undefined, `${when}: no new cookie`);
