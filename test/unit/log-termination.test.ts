@@ -49,3 +49,12 @@ test('each character of each pair has a documented meaning', () => {
     assert.ok(t.pair[1] in STATE_MEANINGS, t.pair);
   }
 });
+
+test('docs/logging.md lists every pair with the same meaning and status', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../../docs/logging.md', import.meta.url), 'utf8');
+  for (const t of TERMINATION_TABLE) {
+    const row = `| \`${t.pair}\` | ${t.meaning} |${t.httpStatus === undefined ? '' : ' ' + t.httpStatus} |`;
+    assert.ok(doc.includes(row), `missing row: ${row}`);
+  }
+});
