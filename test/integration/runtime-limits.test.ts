@@ -151,3 +151,26 @@ test('stop() cuts every session and unbinds at once', async (t) => {
   assert.equal(await canBind('127.0.0.1', port), true);
   await rt.runtime.softStop();
 });
+
+test('300 concurrent clients through global maxconn 20: every one served, none refused', async (t) => {
+  const be = await startBackend({ kind: 'reply-on-end', reply: (b) => b });
+  t.after(() => be.close());
+  const port = await freePort();
+  const rt = await startRuntime([proxy('px', { binds: [bind('127.0.0.1', port)], servers: [server('s', '127.0.0.1', be.port)] })], {
+    options: { globalMaxconn: 20 },
+  });
+  t.after(() => rt.stop());
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rt.runtime.processSessions)), 1);
+  t.after(() => clearInterval(sampler));
+  const clients = await Promise.all(Array.from({ length: 300 }, () => connectClient(port)));
+  clients.forEach((c, i) => c.socket.end(`client ${i}`));
+  for (const [i, c] of clients.entries()) {
+    await c.ended(20000);
+    assert.equal(c.text(), `client ${i}`);
+  }
+  clearInterval(sampler);
+  assert.ok(peak <= 20, `never more than 20 sessions at once (peak ${peak})`);
+  assert.equal(be.connections.length, 300);
+  for (const c of clients) c.socket.destroy();
+});
