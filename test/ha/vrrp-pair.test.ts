@@ -118,7 +118,7 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
   const getThroughVip = async (cookie?: string) => {
     const before = Object.fromEntries(Object.entries(webs).map(([l, w]) => [l, getsOf(w).length]));
     const answer = await client.http(VIP, 80, cookie ? { Cookie: cookie } : {}, 2000);
-    let seen: { server: string; from: string } | null = null;
+    let seen = null as { server: string; from: string } | null;
     for (let i = 0; i < 300 && !seen && answer.status === 200; i++) {
       for (const [l, w] of Object.entries(webs)) {
         const list = getsOf(w);
