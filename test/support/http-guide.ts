@@ -17,15 +17,19 @@ export interface GuideFarm {
 }
 
 /** Answers checks with 200 and every other request through `handler(letter, req)`. */
-export async function startFarm(handler: (letter: string, req: ReceivedRequest) => Reply = (l, req) => okReply(l, req)): Promise<GuideFarm> {
+export async function startFarm(
+  handler: (letter: string, req: ReceivedRequest) => Reply = (l, req) => okReply(l, req),
+  checkReply: (letter: string, req: ReceivedRequest) => Reply = () => 'HTTP/1.0 200 OK\r\n\r\n',
+  fixedPort?: number,
+): Promise<GuideFarm> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const port = await freePort(WEB_HOSTS[0]);
+    const port = fixedPort ?? (await freePort(WEB_HOSTS[0]));
     const servers: HttpBackend[] = [];
     try {
       for (let i = 0; i < 4; i++) {
         const letter = LETTERS[i]!;
         servers.push(
-          await startHttpBackend(letter, (req) => (isCheck(req) ? 'HTTP/1.0 200 OK\r\n\r\n' : handler(letter, req)), {
+          await startHttpBackend(letter, (req) => (isCheck(req) ? checkReply(letter, req) : handler(letter, req)), {
             host: WEB_HOSTS[i],
             port,
           }),
