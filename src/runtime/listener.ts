@@ -2,7 +2,7 @@
 // inherited fd, hands accepted sockets to the runtime, exposes its fd for hand-over.
 //
 // Accepted sockets are created paused (pauseOnConnect): nothing is read from a client until
-// the runtime admits it. That is how maxconn and pause() "stop accepting" on Node 20, which has
+// the runtime admits it. That is how maxconn "stops accepting" on Node 20, which has
 // no way to stop a listening socket's accept loop while keeping it bound: server.close()
 // unbinds, server.maxConnections destroys the excess connections, and readStop() is a no-op on
 // a listening handle (libuv only polls it through its accept watcher). So connections beyond

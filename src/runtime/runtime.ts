@@ -43,6 +43,8 @@ export class Runtime implements RuntimeControl {
   private softStopping = false;
   private admitCursor = 0;
   private debugSessionId = 0;
+  /** Holds the event loop open while paused: no listener may be left to do it. */
+  private pauseKeepAlive: NodeJS.Timeout | undefined = undefined;
   private readonly hooks: RuntimeHooks;
 
   constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
@@ -254,25 +256,71 @@ export class Runtime implements RuntimeControl {
     }
   }
 
+  /**
+   * SIGTTOU (spec §13.3): stop listening so that another process can bind the ports, keep the
+   * sessions. Legacy shutdown() its listening sockets and kept them bound; Node can only close
+   * a listener, so the ports are released and resume() binds them again (which needs the same
+   * privileges as at start-up). Connections already held at maxconn stay held.
+   */
   pause(): void {
     if (this.stopped) return;
     this.paused = true;
+    this.pauseKeepAlive ??= setInterval(() => {}, 1 << 30);
     for (const proxy of this.proxies) {
       if (proxy.stopped || proxy.paused) continue;
       proxy.paused = true;
+      for (const l of proxy.listeners) l.close();
       this.warn(proxy, `Pausing proxy ${proxy.config.name}.`);
     }
   }
 
+  /** SIGTTIN: bind and listen again; a port taken meanwhile leaves its proxy paused. */
   resume(): void {
     if (this.stopped) return;
     this.paused = false;
+    this.clearPauseKeepAlive();
     for (const proxy of this.proxies) {
       if (proxy.stopped || !proxy.paused) continue;
-      proxy.paused = false;
       this.warn(proxy, `Enabling proxy ${proxy.config.name}.`);
+      const closed = proxy.listeners.filter((l) => !l.isListening);
+      let left = closed.length;
+      let busy = false;
+      const done = (): void => {
+        if (--left > 0) return;
+        if (proxy.stopped || this.stopped) {
+          for (const l of proxy.listeners) l.close();
+          return;
+        }
+        if (busy) {
+          // legacy: the instance stays paused; what could be bound is released again
+          for (const l of proxy.listeners) l.close();
+          if (!this.paused) this.pauseKeepAlive ??= setInterval(() => {}, 1 << 30);
+          return;
+        }
+        proxy.paused = false;
+        this.admitHeld();
+      };
+      if (closed.length === 0) {
+        left = 1;
+        done();
+        continue;
+      }
+      for (const l of closed) {
+        l.start(undefined, (err) => {
+          if (err !== undefined) {
+            busy = true;
+            this.warn(proxy, `Port ${l.port} busy while trying to enable proxy ${proxy.config.name}.`);
+          }
+          done();
+        });
+      }
     }
     this.admitHeld();
+  }
+
+  private clearPauseKeepAlive(): void {
+    if (this.pauseKeepAlive !== undefined) clearInterval(this.pauseKeepAlive);
+    this.pauseKeepAlive = undefined;
   }
 
   private warn(proxy: Proxy, message: string): void {
@@ -320,6 +368,7 @@ export class Runtime implements RuntimeControl {
       for (const p of this.proxies) if (!p.stopped) return;
       if (this.counters.sessions > 0) return;
       this.stopped = true;
+      this.clearPauseKeepAlive();
       for (const p of this.proxies) p.log.close();
     }
     const waiters = this.softStopWaiters.splice(0);
@@ -327,6 +376,7 @@ export class Runtime implements RuntimeControl {
   }
 
   stop(): void {
+    this.clearPauseKeepAlive();
     if (this.stopped && this.softStopWaiters.length === 0) return;
     this.stopped = true;
     for (const proxy of this.proxies) {

@@ -171,9 +171,12 @@ export interface RuntimeOptions {
 export interface RuntimeControl {
   /** Binds every listener of every enabled proxy and starts checks. Rejects with the alert text on failure. */
   start(): Promise<void>;
-  /** SIGTTOU: stop accepting, keep the sockets bound and the sessions running. */
+  /**
+   * SIGTTOU: stop accepting and keep the sessions running. The listening sockets are closed so
+   * that another process can bind the ports (Node cannot shutdown() a listener as legacy did).
+   */
   pause(): void;
-  /** SIGTTIN: accept again. */
+  /** SIGTTIN: bind and accept again (`Port <p> busy while trying to enable proxy <px>.` if taken). */
   resume(): void;
   /** SIGUSR1: each proxy keeps accepting for its `grace`, then closes its listeners; resolves when the last session ended. */
   softStop(): Promise<void>;

@@ -81,7 +81,7 @@ test('per-proxy maxconn holds the proxy\'s connections only', async (t) => {
   other.socket.destroy();
 });
 
-test('pause keeps the bind and the sessions; resume serves what waited', async (t) => {
+test('pause releases the ports and keeps the sessions; resume binds again', async (t) => {
   const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
   t.after(() => be.close());
   const port = await freePort();
@@ -92,18 +92,42 @@ test('pause keeps the bind and the sessions; resume serves what waited', async (
   rt.runtime.pause();
   assert.ok(rt.processLog.messages().includes('Pausing proxy px.'));
   assert.deepEqual(rt.log('px').sent.map((s) => [s.level, s.message]).slice(-1), [[4, 'Pausing proxy px.']]);
-  assert.equal(await canBind('127.0.0.1', port), false, 'still bound');
-  const late = await connectClient(port);
+  await until(() => rt.runtime.listeningHandles().size === 0, 'listeners to close');
+  assert.equal(await canBind('127.0.0.1', port), true, 'another process could bind the port now');
+  await assert.rejects(connectClient(port), { code: 'ECONNREFUSED' });
   live.socket.write('still here');
   await live.received(12);
-  assert.equal(live.text(), 'g\nstill here');
-  await sleep(50);
-  assert.equal(late.text(), '', 'not served while paused');
+  assert.equal(live.text(), 'g\nstill here', 'sessions keep running');
   rt.runtime.resume();
   assert.ok(rt.processLog.messages().includes('Enabling proxy px.'));
+  await until(() => rt.runtime.listeningHandles().size === 1, 'listeners to bind again');
+  const late = await connectClient(port);
   await greeted(late);
   live.socket.destroy();
   late.socket.destroy();
+});
+
+test('resume with a port taken meanwhile: the legacy warning, the proxy stays paused', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const port = await freePort();
+  const rt = await startRuntime([proxy('px', { binds: [bind('127.0.0.1', port)], servers: [server('s', '127.0.0.1', be.port)] })]);
+  t.after(() => rt.stop());
+  rt.runtime.pause();
+  await until(() => rt.runtime.listeningHandles().size === 0, 'listeners to close');
+  const squatter = await startBackend({ kind: 'echo', greeting: 'squatter\n' }, '127.0.0.1', port);
+  t.after(() => squatter.close());
+  rt.runtime.resume();
+  await until(() => rt.processLog.messages().includes(`Port ${port} busy while trying to enable proxy px.`), 'the busy warning');
+  assert.equal(rt.runtime.proxy('px')!.paused, true);
+  await squatter.close();
+  rt.runtime.resume();
+  await until(() => rt.runtime.listeningHandles().size === 1, 'listeners to bind again');
+  const c = await connectClient(port);
+  await greeted(c);
+  assert.equal(c.text(), 'g\n');
+  c.socket.destroy();
+  await rt.runtime.softStop();
 });
 
 test('softStop: keeps accepting during grace, then unbinds, resolves after the last session', async (t) => {
