@@ -50,6 +50,21 @@ export interface ServerRuntime {
   setWeight(weight: number): void;
   addBytes(fromClient: number, fromServer: number): void;
   countResponseError(): void;
+  // Optional stats counters (added for issue 10, src/stats/; rendered '' when absent).
+  /** Health-check counter 0..rise+fall-1 (checks/state.ts): shows "going up/down" on the stats page. */
+  readonly checkHealth?: number;
+  /** Failed checks while the server was UP (CSV `chkfail`). */
+  readonly checkFailures?: number;
+  /** UP→DOWN transitions (CSV `chkdown`). */
+  readonly downTransitions?: number;
+  /** Times the balancer or a redispatch picked this server (CSV `lbtot`). */
+  readonly lbTotal?: number;
+  /** Highest queue length seen (CSV `qmax`). */
+  readonly maxQueueLength?: number;
+  /** HTTP responses by class [1xx, 2xx, 3xx, 4xx, 5xx, other] (CSV `hrsp_*`). */
+  readonly httpResponses?: readonly number[];
+  /** The check loop reports the counter after each result, so the server can keep checkHealth/checkFailures. */
+  setCheckHealth?(health: number, ok: boolean): void;
 }
 
 export interface StateChangeCounts {
@@ -70,6 +85,12 @@ export interface ConnectRequest {
   readonly frontendPort: number;
   /** Server chosen by a persistence cookie (spec §7.3); undefined = let the balancer choose. */
   readonly direct: ServerRuntime | undefined;
+  /**
+   * Optional (added by the HTTP engine): a server the balancer already picked for this
+   * load-balanced request through `ProxyRuntime.pickServer`. The runtime connects there
+   * instead of picking again (retries and redispatch as for any balanced session).
+   */
+  readonly assigned?: ServerRuntime;
 }
 
 export type ConnectResult =
@@ -136,6 +157,14 @@ export interface ProxyRuntime {
   /** The server a persistence cookie value designates (spec §7.3, DESIGN.md decision 9). */
   findServerByCookie(value: string): { server: ServerRuntime | undefined; down: boolean };
   /**
+   * Optional (added by the HTTP engine): the pick `connect()` would make for this request now
+   * (round robin advances as for a real pick), without connecting; undefined when no server is
+   * usable. The HTTP engine uses it to reuse a kept-alive server connection when the pick is
+   * that connection's server, and otherwise passes the pick as `ConnectRequest.assigned`:
+   * a runtime that provides this method must honour `assigned`.
+   */
+  pickServer?(request: ConnectRequest): ServerRuntime | undefined;
+  /**
    * Optional (added by the HTTP engine): true once a soft stop began. HTTP sessions then end
    * keep-alive connections after the current response.
    */
@@ -146,6 +175,19 @@ export interface ProxyRuntime {
    * Returns the function that unregisters it.
    */
   onSoftStop?(fn: () => void): () => void;
+  // Optional stats counters (added for issue 10, src/stats/; rendered '' or derived when absent).
+  /** Effective maxconn (CSV frontend `slim`); runtime/proxy.ts already has it. */
+  readonly maxconn?: number;
+  /** Highest concurrent session count seen (CSV frontend `smax`). */
+  readonly maxSessions?: number;
+  /** Bytes from / to clients (CSV frontend `bin`/`bout`); else the sum of the servers'. */
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
+  /** Highest proxy queue length seen (CSV backend `qmax`). */
+  readonly maxQueueLength?: number;
+  /** HTTP requests received (CSV `req_tot`) and responses by class [1xx..5xx, other] (`hrsp_*`). */
+  readonly httpRequests?: number;
+  readonly httpResponses?: readonly number[];
 }
 
 /** A mode engine: takes ownership of an accepted client socket (after monitor-net checks). */
