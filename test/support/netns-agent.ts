@@ -122,6 +122,11 @@ function client(): void {
 }
 
 const [role, a, b] = process.argv.slice(2);
+// The test holds our stdin: when it goes away (even killed), so do we. The client role reads it.
+if (role !== 'client') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
 switch (role) {
   case 'http-backend':
     httpBackend(a ?? 'X', Number(b ?? 80));

@@ -56,13 +56,39 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Whether `pid` is a running process (a zombie, killed but not reaped, is not). */
+function processRuns(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Kills (by PID) every process still inside one of our network namespaces; returns how many. */
+function killInside(ns: string): number {
+  const pids = sh(['ip', 'netns', 'pids', ns]).stdout.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  return pids.length;
+}
+
 /** Deletes namespaces left by labs of processes that no longer exist (a crashed earlier run). */
 function removeStaleNamespaces(): void {
   const list = sh(['ip', 'netns', 'list']).stdout;
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0] ?? '';
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
-    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) sh(['ip', 'netns', 'del', name]);
+    const m = new RegExp(`^${PREFIX}(\\d+)[a-z]*-`).exec(name);
+    if (m && Number(m[1]) !== process.pid && !processRuns(Number(m[1]))) {
+      killInside(name);
+      sh(['ip', 'netns', 'del', name]);
+    }
   }
 }
 
@@ -349,6 +375,9 @@ export class NetnsLab {
       for (let i = 0; i < 100 && info.pidns && pidAlive(info.pidns.initPid); i++) await sleep(20);
     }
     for (const ns of this.namespaces.reverse()) {
+      // Anything still inside was started by this lab (e.g. a program a daemon forked).
+      const stray = killInside(ns);
+      if (stray > 0) problems.push(`${stray} stray process(es) were still in ${ns}`);
       const r = sh(['ip', 'netns', 'del', ns]);
       if (r.code !== 0) problems.push(`ip netns del ${ns}: ${r.stderr.trim()}`);
     }
