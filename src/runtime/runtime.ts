@@ -221,6 +221,9 @@ export class Runtime implements RuntimeControl {
       proxy.sessionEnded();
       this.sessionEnded();
     });
+    const o = proxy.config.options;
+    // server sockets get theirs in the connector; both engines share this
+    if (o.tcpka || o.clitcpka) socket.setKeepAlive(true);
     const mode = proxy.config.mode === 'http' ? 'http' : 'tcp';
     try {
       this.handlers[mode](proxy, socket, Date.now());

@@ -34,7 +34,6 @@ class TcpSession {
     const cfg = proxy.config;
     this.clientAddress = plainAddress(client.remoteAddress);
     this.clientPort = client.remotePort ?? 0;
-    if (cfg.options.tcpka || cfg.options.clitcpka) client.setKeepAlive(true);
     client.on('error', this.onEarlyClientError);
     client.once('close', this.onClientClose);
     if (proxy.log.enabled && !cfg.options.tcplog && !cfg.options.httplog) {
