@@ -278,6 +278,7 @@ class HttpSession {
 
   private onRequestHead(tx: Transaction, lines: string[]): void {
     this.clearHeadTimer();
+    this.proxy.countHttpRequest?.();
     tx.headMs = Date.now();
     tx.requestLine = lines[0] === undefined ? undefined : lines[0].slice(0, 1023);
     const parsed = parseRequestHead(lines);
@@ -335,6 +336,7 @@ class HttpSession {
         tx.termination = reply.termination;
         tx.phase = 'done';
         this.queueLog(tx);
+        this.proxy.countHttpResponse?.(reply.status, undefined);
         this.sendAndClose(reply.response);
         return;
       }
@@ -368,10 +370,24 @@ class HttpSession {
     this.updateClientFlow();
     const direct = tx.analysis?.cookie.server;
     const idle = this.idle;
+    let assigned: ServerRuntime | undefined;
+    const request = {
+      clientAddress: this.clientAddress,
+      clientPort: this.clientPort,
+      frontendPort: this.frontendPort,
+      direct,
+    };
     if (idle !== undefined) {
       this.idle = undefined;
-      if (direct !== undefined && idle.server === direct && !idle.ended && !idle.socket.destroyed) {
-        // reuse rule: the kept connection serves a request whose cookie designates its server
+      const alive = !idle.ended && !idle.socket.destroyed;
+      // reuse rule: the kept connection serves the next request that goes to its server —
+      // designated by the request's cookie, or picked for it by the balancer
+      let target = direct;
+      if (direct === undefined && alive && this.proxy.pickServer !== undefined) {
+        assigned = this.proxy.pickServer(request);
+        target = assigned;
+      }
+      if (alive && target !== undefined && idle.server === target) {
         tx.tw = 0;
         tx.tc = 0;
         this.attachServer(tx, idle, false, 0);
@@ -380,12 +396,7 @@ class HttpSession {
       this.dropConn(idle);
     }
     tx.pending = this.proxy.connect(
-      {
-        clientAddress: this.clientAddress,
-        clientPort: this.clientPort,
-        frontendPort: this.frontendPort,
-        direct,
-      },
+      assigned === undefined ? request : { ...request, assigned },
       (result) => this.onConnected(tx, result),
     );
   }
@@ -639,6 +650,7 @@ class HttpSession {
       analysis.lines.push('Connection: close');
     }
     this.client.write(serializeHead(analysis.lines));
+    this.proxy.countHttpResponse?.(res.status, server);
     if (this.proxy.config.options.logasap) this.logTransaction(tx, true);
     if (tunnel) {
       this.startTunnel(tx, conn, rest);
@@ -893,6 +905,7 @@ class HttpSession {
       return;
     }
     this.queueLog(tx);
+    this.proxy.countHttpResponse?.(code, tx.conn?.server);
     this.sendAndClose(this.px.errorPages.get(code)!);
   }
 

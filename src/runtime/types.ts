@@ -175,6 +175,14 @@ export interface ProxyRuntime {
    * Returns the function that unregisters it.
    */
   onSoftStop?(fn: () => void): () => void;
+  /**
+   * Optional (added by the HTTP engine, feeds `httpRequests`/`httpResponses` above and the
+   * server's `httpResponses`): called once per request head received, and once per response
+   * delivered to the client (the server's status, or the code of a proxy-generated page, with
+   * the server that answered if any).
+   */
+  countHttpRequest?(): void;
+  countHttpResponse?(status: number, server: ServerRuntime | undefined): void;
   // Optional stats counters (added for issue 10, src/stats/; rendered '' or derived when absent).
   /** Effective maxconn (CSV frontend `slim`); runtime/proxy.ts already has it. */
   readonly maxconn?: number;
