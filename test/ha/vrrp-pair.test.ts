@@ -68,11 +68,16 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
   const probe = await lab.start('lb2', 'bind-probe@lb2', [process.execPath, AGENT, 'bind-probe', VIP, '80']);
   await probe.until(() => probe.events.some((e) => e.ev === 'bind'), 10_000);
   assert.deepEqual(probe.events.find((e) => e.ev === 'bind'), { ev: 'bind', ok: false, code: 'EADDRNOTAVAIL' }, 'without ip_nonlocal_bind the VIP cannot be bound');
+  const cfg = join(dir, 'webfarm.cfg');
+  writeFileSync(cfg, tsproxyConfig());
+  // What an operator sees when the sysctl is missing (the after-reboot trap): tsproxy refuses to start.
+  const refused = await lab.start('lb2', 'tsproxy-without-sysctl@lb2', [process.execPath, TSPROXY_BIN, '-f', cfg]);
+  await refused.until(() => refused.exit !== null, 10_000);
+  assert.equal(refused.exit?.code, 1, `tsproxy exits 1 when it cannot bind the VIP:\n${refused.output}`);
+  assert.match(refused.stderr, /cannot bind socket \[10\.213\.0\.1:80\]/);
   assert.equal(lab.run('lb2', ['sysctl', '-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']).code, 0);
 
   // --- tsproxy on both load balancers, both bound to the VIP that neither holds yet.
-  const cfg = join(dir, 'webfarm.cfg');
-  writeFileSync(cfg, tsproxyConfig());
   const proxies: Record<string, LabProcess> = {};
   const startProxy = async (lb: 'lb1' | 'lb2'): Promise<LabProcess> => {
     const p = await lab.start(lb, `tsproxy@${lb}`, [process.execPath, TSPROXY_BIN, '-f', cfg]);
