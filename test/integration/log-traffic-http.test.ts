@@ -145,3 +145,31 @@ test('503 when every server refuses: SC with the server tried', async (t) => {
   t.diagnostic(got[1].trimEnd());
   assert.match(got[1], new RegExp(`^${HEAD}127\\.0\\.0\\.1:${r.localPort} ${DATE} webfarm (webA|webB|<NOSRV>) ${T}/${T}/-1/-1/${T} 503 0 - - SCNN 0/0/0 0/0 "GET /URI1 HTTP/1\\.0"\\n$`));
 });
+
+test('log servers down or unroutable while traffic runs: every request is served', async (t) => {
+  const a = await startHttpBackend('webA');
+  const b = await startHttpBackend('webB');
+  const closedLogPort = await freePort();
+  const port = await freePort();
+  // a closed loopback port (ICMP port unreachable) and TEST-NET-1, never routed (RFC 5737)
+  const text = template(CFG, { PORT: port, LOGPORT: closedLogPort, A: a.port, B: b.port }).replace(
+    `log 127.0.0.1:${closedLogPort} local0`,
+    `log 127.0.0.1:${closedLogPort} local0\n    log 192.0.2.1 local0`,
+  );
+  const { config } = parseConfigText(text, 'unreachable-log.cfg');
+  assert.equal(config.proxies[0].logs.length, 2);
+  const runtime = new Runtime(config, runtimeOptions());
+  await runtime.start();
+  t.after(async () => {
+    runtime.stop();
+    await a.close();
+    await b.close();
+  });
+  let ok = 0;
+  for (let i = 0; i < 300; i++) {
+    const r = await request(port, `GET /n${i} HTTP/1.0\r\n\r\n`);
+    if (/^HTTP\/1\.0 200/.test(r.text)) ok++;
+  }
+  assert.equal(ok, 300);
+  assert.equal(a.requests.length + b.requests.length, 300);
+});
