@@ -103,3 +103,55 @@ test('HTTP/1.0 client with keep-alive stays open only if the response says keep-
   assert.deepEqual(a.requests.map((q) => q.path), ['/ka', '/plain']);
   assert.equal(statusLines(r.text).length, 2);
 });
+
+test('soft stop: a busy keep-alive connection gets Connection: close on its response, then closes', async (t) => {
+  const a = await startHttpBackend('A', (req) => ({
+    kind: 'custom',
+    fn: (socket) => setTimeout(() => socket.write(okReply('A', req, '', '1.1')), 300),
+  }));
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n clitimeout 10000\n server a 127.0.0.1:${a.port}\n`);
+  t.after(() => px.stop());
+  const pending = exchange(port, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
+  await a.waitRequests(1);
+  const stopped = px.runtime.softStop();
+  const r = await pending;
+  assert.equal(r.closed, true);
+  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nA:/slow\n');
+  await Promise.race([stopped, new Promise((_, rej) => setTimeout(() => rej(new Error('soft stop did not finish')), 3000))]);
+});
+
+test('soft stop: an idle keep-alive connection closes at once (needs ProxyRuntime.onSoftStop)', async (t) => {
+  const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n clitimeout 20000\n server a 127.0.0.1:${a.port}\n`);
+  t.after(() => px.stop());
+  if (typeof (px.runtime.proxies[0] as { onSoftStop?: unknown }).onSoftStop !== 'function') {
+    t.skip('the runtime does not provide onSoftStop yet');
+    return;
+  }
+  const idle = exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
+  await a.waitRequests(1);
+  await new Promise((r) => setTimeout(r, 100));
+  await Promise.race([px.runtime.softStop(), new Promise((_, rej) => setTimeout(() => rej(new Error('idle connection held the soft stop')), 3000))]);
+  const r = await idle;
+  assert.equal(r.closed, true);
+  assert.equal(statusLines(r.text).length, 1);
+});
+
+test('balanced keep-alive requests reuse the server connection when the balancer picks its server (needs ProxyRuntime.pickServer)', async (t) => {
+  const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n server a 127.0.0.1:${a.port}\n`);
+  t.after(() => px.stop());
+  if (typeof (px.runtime.proxies[0] as { pickServer?: unknown }).pickServer !== 'function') {
+    t.skip('the runtime does not provide pickServer yet');
+    return;
+  }
+  const r = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(statusLines(r.text).length, 3);
+  assert.deepEqual(a.requests.map((q) => q.connection), [0, 0, 0]);
+});
