@@ -3,6 +3,7 @@
 // serving. Also half-close, logasap and the default `Connect from` log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startBackend, type Backend } from '../support/backend.js';
 import { connectClient, sleep } from '../support/client.js';
 import { freePort } from '../support/ports.js';
@@ -158,4 +159,43 @@ test('without tcplog: the Connect from line at accept, no traffic record', async
   assert.equal(log.connects[0]!.clientAddress, '127.0.0.1');
   assert.equal(log.connects[0]!.localPort, s.port);
   assert.equal(log.records.length, 0);
+});
+
+/** Reads everything, stalling `stallMs` after the first `afterBytes` bytes; resolves on close. */
+function stallingReader(port: number, afterBytes: number, stallMs: number): Promise<{ received: number; error: string | undefined }> {
+  return new Promise((resolve) => {
+    const c = net.connect({ host: '127.0.0.1', port });
+    let received = 0;
+    let stalled = false;
+    let error: string | undefined;
+    c.on('data', (d: Buffer) => {
+      received += d.length;
+      if (!stalled && received >= afterBytes) {
+        stalled = true;
+        c.pause();
+        setTimeout(() => c.resume(), stallMs);
+      }
+    });
+    c.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
+    c.on('close', () => resolve({ received, error }));
+  });
+}
+
+test('srvtimeout does not fire while the server side is paused for a slow client', async (t) => {
+  const total = 16 * 1024 * 1024;
+  const s = await setup(t, await startBackend({ kind: 'source', bytes: total }), { serverTimeoutMs: 150 });
+  const r = await stallingReader(s.port, 1024 * 1024, 500);
+  assert.equal(r.received, total);
+  await s.rt.log('px').waitRecords(1);
+  assert.equal(s.rt.log('px').records[0]!.termination, '--');
+});
+
+test('clitimeout fires when the client stops reading what the proxy has to send, cD', async (t) => {
+  const total = 64 * 1024 * 1024;
+  const s = await setup(t, await startBackend({ kind: 'source', bytes: total }), { clientTimeoutMs: 150 });
+  const r = await stallingReader(s.port, 1024 * 1024, 2000);
+  assert.ok(r.received < total);
+  await s.rt.log('px').waitRecords(1);
+  assert.equal(s.rt.log('px').records[0]!.termination, 'cD');
+  await stillServing(s);
 });
