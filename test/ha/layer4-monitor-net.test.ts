@@ -10,7 +10,9 @@
 // policy route on that port picks the source address). Same split as the guide: monitoring
 // systems on one small network, service traffic from elsewhere.
 // 2.1 (HTTP nodes, TCP checks, dontlognull): the balancer's plain TCP checks on port 80 carry no
-// data, so the nodes neither forward them (no request) nor log them (dontlognull).
+// data, so the nodes neither forward them (no request) nor log them (dontlognull). The guide's
+// note on 2.1: HTTP checks from the balancer need `monitor-net` on the nodes, which then answer
+// `HTTP/1.0 200 OK` themselves; shown by a third service checked with `option httpchk`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,9 @@ const WEB = { A: `${NET}.11`, B: `${NET}.12` } as const;
 const LOGGER = `${NET}.200`;
 const CLIENT = `${NET}.100`;
 const MONITOR_PORT = 3390;
+/** The monitoring port of the HTTP nodes, for the balancer's HTTP checks. */
+const HTTP_MONITOR_PORT = 3391;
+const L4_CHECK_URI = '/l4-check';
 
 function nodeConfig(): string {
   return `# a node, as in the guide's sections 2.2 (tse-proxy) and 2.1 (webfarm)
@@ -47,7 +52,9 @@ listen tse-proxy
     monitor-net ${L4_MONITOR}/31
 
 listen webfarm 0.0.0.0:80
+    bind :${HTTP_MONITOR_PORT}
     mode http
+    monitor-net ${L4_MONITOR}/31
     balance roundrobin
     log ${LOGGER} local0
     cookie JSESSIONID prefix
@@ -87,6 +94,16 @@ listen l4-web ${VIP}:80
     clitimeout 10000
     srvtimeout 10000
 ${servers(80, '')}
+
+listen l4-web-httpchk ${VIP}:8080
+    mode tcp
+    balance roundrobin
+    log ${LOGGER} local0
+    option httpchk HEAD ${L4_CHECK_URI} HTTP/1.0
+    contimeout 2000
+    clitimeout 10000
+    srvtimeout 10000
+${servers(80, `port ${HTTP_MONITOR_PORT} `)}
 `;
 }
 
@@ -102,7 +119,7 @@ test('layer-4 balancer in front of two nodes: monitor-net and dontlognull keep i
   await lab.addHost('l4', [`${L4_SERVICE}/24`, `${L4_MONITOR}/24`, `${VIP}/24`]);
   // Checks (to the monitoring port) leave from .252; everything else from the primary .250.
   for (const argv of [
-    ['ip', 'rule', 'add', 'pref', '100', 'ipproto', 'tcp', 'dport', String(MONITOR_PORT), 'lookup', '100'],
+    ['ip', 'rule', 'add', 'pref', '100', 'ipproto', 'tcp', 'dport', `${MONITOR_PORT}-${HTTP_MONITOR_PORT}`, 'lookup', '100'],
     ['ip', 'route', 'add', `${NET}.0/24`, 'dev', 'eth0', 'src', L4_MONITOR, 'table', '100'],
   ]) {
     const r = lab.run('l4', argv);
@@ -140,8 +157,8 @@ test('layer-4 balancer in front of two nodes: monitor-net and dontlognull keep i
     return p;
   };
   const nodes: Record<string, LabProcess> = {};
-  for (const name of Object.keys(NODES)) nodes[name] = await startProxy(name, nodeCfg, [':3389', `:${MONITOR_PORT}`, ':80']);
-  const l4 = await startProxy('l4', l4Cfg, [`${VIP}:3389`, `${VIP}:80`]);
+  for (const name of Object.keys(NODES)) nodes[name] = await startProxy(name, nodeCfg, [':3389', `:${MONITOR_PORT}`, ':80', `:${HTTP_MONITOR_PORT}`]);
+  const l4 = await startProxy('l4', l4Cfg, [`${VIP}:3389`, `${VIP}:80`, `${VIP}:8080`]);
   const diagnostics = (): string => [...procs, syslog].map((p) => `--- ${p.label}\n${p.output.slice(-3000)}`).join('\n');
 
   // Let the balancer check each node a few times (inter 500 ms) before any client traffic.
@@ -151,6 +168,11 @@ test('layer-4 balancer in front of two nodes: monitor-net and dontlognull keep i
   const gets = () => Object.values(webs).reduce((n, w) => n + w.events.filter((e) => e.ev === 'req' && e.method === 'GET').length, 0);
   assert.equal(conns(tse), 0, 'no check of the balancer reached the TSE farm');
   assert.equal(gets(), 0, 'no check of the balancer reached a web server');
+  const l4Lines = () => syslog.events.filter((e) => e.ev === 'syslog' && e.from === L4_SERVICE).map((e) => String(e.msg));
+  // The balancer's HTTP checks got the nodes' monitor-net answer (HTTP/1.0 200 OK): no node went DOWN.
+  assert.deepEqual(l4Lines().filter((l) => /is DOWN/.test(l)), [], 'the balancer sees both nodes healthy');
+  const l4ChecksSeen = () => Object.values(webs).reduce((n, w) => n + w.events.filter((e) => e.ev === 'req' && e.url === L4_CHECK_URI).length, 0);
+  assert.equal(l4ChecksSeen(), 0, 'the balancer\'s HTTP checks never reached a web server');
 
   // --- 2.2: TCP sessions through the balancer reach the farm through both nodes.
   for (let i = 0; i < 4; i++) {
@@ -184,7 +206,6 @@ test('layer-4 balancer in front of two nodes: monitor-net and dontlognull keep i
 
   // --- the balancer's checks do reach the nodes: a node whose tsproxy dies is taken out.
   nodes.lb1?.kill('SIGKILL');
-  const l4Lines = () => syslog.events.filter((e) => e.ev === 'syslog' && e.from === L4_SERVICE).map((e) => String(e.msg));
   const down = await syslog.until(() => l4Lines().some((l) => /l4-tse\/lb1 is DOWN/.test(l)), 10_000);
   assert.ok(down, `the balancer saw lb1 DOWN:\n${l4Lines().join('\n')}\n${diagnostics()}`);
   const before = conns(tse, NODES.lb2);
@@ -194,4 +215,9 @@ test('layer-4 balancer in front of two nodes: monitor-net and dontlognull keep i
   }
   assert.equal(conns(tse, NODES.lb2) - before, 4, 'every new session went through lb2');
   assert.equal(conns(tse), 8, 'only client sessions ever reached the farm');
+  // The HTTP-checked service also saw lb1 go, and its checks never reached a server.
+  await syslog.until(() => l4Lines().some((l) => /l4-web-httpchk\/lb1 is DOWN/.test(l)), 10_000);
+  assert.ok(l4Lines().some((l) => /l4-web-httpchk\/lb1 is DOWN/.test(l)), l4Lines().join('\n'));
+  assert.ok(!l4Lines().some((l) => /lb2 is DOWN/.test(l)), 'lb2 stays UP for the balancer');
+  assert.equal(l4ChecksSeen(), 0);
 });
