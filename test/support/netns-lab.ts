@@ -43,7 +43,9 @@ export function labUnavailableReason(extraCommands: readonly string[] = []): str
   const probe = `${PREFIX}${process.pid}-probe`;
   const r = sh(['ip', 'netns', 'add', probe]);
   if (r.code !== 0) return `cannot create a network namespace here: ${r.stderr.trim()}`;
+  const pidns = sh(['ip', 'netns', 'exec', probe, 'unshare', '--pid', '--fork', '--mount-proc', 'true']);
   sh(['ip', 'netns', 'del', probe]);
+  if (pidns.code !== 0) return `cannot create a PID namespace here: ${pidns.stderr.trim()}`;
   return null;
 }
 
