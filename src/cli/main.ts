@@ -1,6 +1,7 @@
 // Entry point of the tsproxy executable: reads the HAProxy-style command line and hands over
 // to check mode (-c), version (-v) or the run path (cli/run.ts).
 import { readFileSync } from 'node:fs';
+import { enableLinearRegexFallback } from '../config/regex.js';
 import { parseArgs, usageText, UsageError } from './args.js';
 import { runCheck } from './check.js';
 
@@ -24,6 +25,8 @@ export function versionText(): string {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // Before any header rule runs: no exponential regex backtracking on hostile header lines.
+  enableLinearRegexFallback();
   let parsed;
   try {
     parsed = parseArgs(argv);

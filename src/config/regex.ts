@@ -11,8 +11,13 @@
 //    repetition (not lazy quantifiers); `{,n}` means `{0,n}`; an unmatched `)` is literal;
 //  - a quantifier with nothing to repeat (`*a`, `(*a)`, `a|*b`, `(?=x)`) is an error, so no
 //    JavaScript-only syntax (lookaround, named groups, lazy quantifiers) can slip through.
+//  - REG_ICASE folds ASCII letters only (C locale): done in the source (`a` → `[aA]`), not with
+//    the `i` flag, which would also fold Latin-1 letters and keep V8 from using its linear-time
+//    engine on excessive backtracking (enabled in cli/main.ts).
 // Not reproduced: POSIX leftmost-longest alternation (JS takes the first alternative that
 // matches); whether a line matches is the same, only capture group contents can differ.
+
+import v8 from 'node:v8';
 
 export class RegexSyntaxError extends Error {}
 
@@ -46,9 +51,39 @@ interface BracketResult {
   readonly end: number;
 }
 
+const A = 0x41;
+const Z = 0x5a;
+const a = 0x61;
+const z = 0x7a;
+
+/** With REG_ICASE (C locale): the other-case twins of the ASCII letters in [lo, hi]. */
+function caseTwins(lo: number, hi: number): string {
+  let out = '';
+  const upLo = Math.max(lo, A);
+  const upHi = Math.min(hi, Z);
+  if (upLo <= upHi) out += lit(upLo + 32) + (upHi > upLo ? '-' + lit(upHi + 32) : '');
+  const loLo = Math.max(lo, a);
+  const loHi = Math.min(hi, z);
+  if (loLo <= loHi) out += lit(loLo - 32) + (loHi > loLo ? '-' + lit(loHi - 32) : '');
+  return out;
+}
+
+function upper(code: number): number {
+  return code >= a && code <= z ? code - 32 : code;
+}
+
+/** Reads `[.c.]` / `[=c=]` at j (a single character); returns its code and the index after it. */
+function collating(src: string, j: number): { code: number; end: number } {
+  const kind = src[j + 1] as string;
+  const close = src.indexOf(kind + ']', j + 2);
+  if (close < 0) throw new RegexSyntaxError('Unmatched [, [^, [:, [., or [=');
+  const name = src.slice(j + 2, close);
+  if (name.length !== 1) throw new RegexSyntaxError(`Invalid collation character '${name}'`);
+  return { code: name.charCodeAt(0), end: close + 2 };
+}
+
 /** Parses a bracket expression starting at `[` (index i). */
-function bracket(src: string, i: number, icaseNote: string[]): BracketResult {
-  void icaseNote;
+function bracket(src: string, i: number, icase: boolean): BracketResult {
   let j = i + 1;
   let negate = false;
   if (src[j] === '^') {
@@ -57,8 +92,6 @@ function bracket(src: string, i: number, icaseNote: string[]): BracketResult {
   }
   let out = '';
   let first = true;
-  // The previous single character (code) that may start a range, or -1.
-  let prev = -1;
   for (;;) {
     if (j >= src.length) throw new RegexSyntaxError('Unmatched [, [^, [:, [., or [=');
     const c = src[j] as string;
@@ -68,62 +101,75 @@ function bracket(src: string, i: number, icaseNote: string[]): BracketResult {
     }
     first = false;
     let code: number;
-    if (c === '[' && (src[j + 1] === ':' || src[j + 1] === '=' || src[j + 1] === '.')) {
-      const kind = src[j + 1] as string;
-      const close = src.indexOf(kind + ']', j + 2);
+    if (c === '[' && src[j + 1] === ':') {
+      const close = src.indexOf(':]', j + 2);
       if (close < 0) throw new RegexSyntaxError('Unmatched [, [^, [:, [., or [=');
       const name = src.slice(j + 2, close);
       j = close + 2;
-      if (kind === ':') {
-        const cls = CLASSES[name];
-        if (cls === undefined) throw new RegexSyntaxError(`Invalid character class name '${name}'`);
-        // A class cannot start a range (glibc: "Invalid range end").
-        if (src[j] === '-' && src[j + 1] !== undefined && src[j + 1] !== ']') throw new RegexSyntaxError('Invalid range end');
-        out += cls;
-        prev = -1;
-        continue;
-      }
-      if (name.length !== 1) throw new RegexSyntaxError(`Invalid collation character '${name}'`);
-      code = name.charCodeAt(0);
+      const cls = CLASSES[name];
+      if (cls === undefined) throw new RegexSyntaxError(`Invalid character class name '${name}'`);
+      // A class cannot start a range (glibc: "Invalid range end").
+      if (src[j] === '-' && src[j + 1] !== undefined && src[j + 1] !== ']') throw new RegexSyntaxError('Invalid range end');
+      out += icase && (name === 'upper' || name === 'lower') ? 'A-Za-z' : cls;
+      continue;
+    }
+    if (c === '[' && (src[j + 1] === '=' || src[j + 1] === '.')) {
+      const r = collating(src, j);
+      code = r.code;
+      j = r.end;
     } else {
       code = c.charCodeAt(0);
       j++;
     }
+    let endCode = code;
     // A range `a-z`: a `-` that is not last in the bracket.
     if (src[j] === '-' && src[j + 1] !== undefined && src[j + 1] !== ']') {
       j++;
-      let endCode: number;
       if (src[j] === '[' && (src[j + 1] === '.' || src[j + 1] === '=')) {
-        const kind = src[j + 1] as string;
-        const close = src.indexOf(kind + ']', j + 2);
-        if (close < 0) throw new RegexSyntaxError('Unmatched [, [^, [:, [., or [=');
-        const name = src.slice(j + 2, close);
-        if (name.length !== 1) throw new RegexSyntaxError(`Invalid collation character '${name}'`);
-        endCode = name.charCodeAt(0);
-        j = close + 2;
+        const r = collating(src, j);
+        endCode = r.code;
+        j = r.end;
       } else if (src[j] === '[' && src[j + 1] === ':') {
         throw new RegexSyntaxError('Invalid range end');
       } else {
         endCode = src.charCodeAt(j);
         j++;
       }
-      if (endCode < code) throw new RegexSyntaxError('Invalid range end');
-      out += lit(code) + '-' + lit(endCode);
-      prev = -1;
-      continue;
     }
-    out += lit(code);
-    prev = code;
+    // glibc reads a REG_ICASE pattern upper-cased: `[a-c]` is `[A-C]` and `[X-b]` is invalid.
+    if (icase) {
+      code = upper(code);
+      endCode = upper(endCode);
+    }
+    if (endCode < code) throw new RegexSyntaxError('Invalid range end');
+    out += endCode === code ? lit(code) : lit(code) + '-' + lit(endCode);
+    if (icase) out += caseTwins(code, endCode);
   }
-  void prev;
   if (out === '') throw new RegexSyntaxError('Unmatched [, [^, [:, [., or [=');
   return { js: (negate ? '[^' : '[') + out + ']', end: j };
 }
 
 const RE_DUP_MAX = 0x7fff;
 
+export interface Translation {
+  readonly source: string;
+  /** Number of capture groups. */
+  readonly groups: number;
+  /** Remarks for the user (`\\d` is the letter d, …). */
+  readonly notes: string[];
+  /**
+   * Case-insensitive back-references need the `i` flag; everything else folds ASCII case in
+   * the source itself (exactly glibc's C locale, and eligible for V8's linear-time engine).
+   */
+  readonly needsIgnoreCaseFlag: boolean;
+  /** Back-references or lookarounds: V8 cannot fall back to its linear-time engine. */
+  readonly backtrackingOnly: boolean;
+  /** A repetition of something that itself repeats, like `(a+)+`. */
+  readonly nestedRepetition: boolean;
+}
+
 /** Translates a POSIX ERE into JavaScript RegExp source. Throws RegexSyntaxError. */
-export function posixToJs(src: string): { source: string; groups: number; notes: string[] } {
+export function posixToJs(src: string, icase = false): Translation {
   const notes: string[] = [];
   let out = '';
   // Output index where each open group starts, and where the last atom started (-1: none).
@@ -133,9 +179,22 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
   const groupNumbers: number[] = [];
   let atomStart = -1;
   let lastWasQuantifier = false;
+  // Whether each open group, and the atom just closed, contain a repetition.
+  const groupRepeats: boolean[] = [];
+  let atomRepeats = false;
+  let backrefs = false;
+  let lookaround = false;
+  let nested = false;
   let i = 0;
+  /** A literal character; with REG_ICASE an ASCII letter matches both cases. */
+  const literal = (code: number): string => {
+    const isLetter = (code >= A && code <= Z) || (code >= a && code <= z);
+    return icase && isLetter ? '[' + lit(code) + lit(code ^ 0x20) + ']' : lit(code);
+  };
   const quantify = (q: string): void => {
     if (atomStart < 0) throw new RegexSyntaxError('Invalid preceding regular expression');
+    if (atomRepeats || lastWasQuantifier) nested = true;
+    if (groupRepeats.length > 0) groupRepeats[groupRepeats.length - 1] = true;
     if (lastWasQuantifier) {
       // legacy: `a**`, `a+?` repeat the repetition; JS would reject or read a lazy quantifier.
       out = out.slice(0, atomStart) + '(?:' + out.slice(atomStart) + ')';
@@ -151,37 +210,33 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
         if (n === undefined) throw new RegexSyntaxError('Trailing backslash');
         i += 2;
         atomStart = out.length;
+        atomRepeats = false;
         lastWasQuantifier = false;
         if (n >= '1' && n <= '9') {
           const g = Number(n);
           if (g > groupCount || !closedGroups.has(g)) throw new RegexSyntaxError('Invalid back reference');
+          backrefs = true;
           out += '\\' + n;
         } else if (n === 'w' || n === 'W' || n === 'b' || n === 'B') {
           out += '\\' + n;
           if (n === 'b' || n === 'B') atomStart = -1;
         } else if (n === 's') out += '[\\t\\n\\v\\f\\r ]';
         else if (n === 'S') out += '[^\\t\\n\\v\\f\\r ]';
-        else if (n === '<') {
-          out += '\\b(?=\\w)';
-          atomStart = -1;
-        } else if (n === '>') {
-          out += '\\b(?<=\\w)';
-          atomStart = -1;
-        } else if (n === '`') {
-          out += '(?<![\\s\\S])';
-          atomStart = -1;
-        } else if (n === "'") {
-          out += '(?![\\s\\S])';
+        else if (n === '<' || n === '>' || n === '`' || n === "'") {
+          // Word start/end, buffer start/end: lookarounds in JavaScript.
+          out += n === '<' ? '\\b(?=\\w)' : n === '>' ? '\\b(?<=\\w)' : n === '`' ? '(?<![\\s\\S])' : '(?![\\s\\S])';
+          lookaround = true;
           atomStart = -1;
         } else {
           if (/[A-Za-z0-9]/.test(n)) notes.push(`'\\${n}' means the character '${n}' in a POSIX regex`);
-          out += lit(n.charCodeAt(0));
+          out += literal(n.charCodeAt(0));
         }
         break;
       }
       case '[': {
-        const b = bracket(src, i, notes);
+        const b = bracket(src, i, icase);
         atomStart = out.length;
+        atomRepeats = false;
         lastWasQuantifier = false;
         out += b.js;
         i = b.end;
@@ -190,6 +245,7 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
       case '(':
         groupCount++;
         groupNumbers.push(groupCount);
+        groupRepeats.push(false);
         openGroups.push(out.length);
         out += '(';
         atomStart = -1;
@@ -200,6 +256,7 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
         if (openGroups.length === 0) {
           // legacy (RE_UNMATCHED_RIGHT_PAREN_ORD): an unmatched `)` is an ordinary character.
           atomStart = out.length;
+          atomRepeats = false;
           lastWasQuantifier = false;
           out += '\\)';
           i++;
@@ -207,6 +264,9 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
         }
         atomStart = openGroups.pop() as number;
         closedGroups.add(groupNumbers.pop() as number);
+        atomRepeats = groupRepeats.pop() as boolean;
+        // A repetition inside a group is inside its enclosing group too.
+        if (atomRepeats && groupRepeats.length > 0) groupRepeats[groupRepeats.length - 1] = true;
         out += ')';
         lastWasQuantifier = false;
         i++;
@@ -246,29 +306,57 @@ export function posixToJs(src: string): { source: string; groups: number; notes:
       }
       case '.':
         atomStart = out.length;
+        atomRepeats = false;
         lastWasQuantifier = false;
         out += '.';
         i++;
         break;
       default:
         atomStart = out.length;
+        atomRepeats = false;
         lastWasQuantifier = false;
-        out += lit(c.charCodeAt(0));
+        out += literal(c.charCodeAt(0));
         i++;
     }
   }
   if (openGroups.length > 0) throw new RegexSyntaxError('Unmatched ( or \\(');
-  return { source: out, groups: groupCount, notes };
+  return {
+    source: out,
+    groups: groupCount,
+    notes,
+    needsIgnoreCaseFlag: icase && backrefs,
+    backtrackingOnly: backrefs || lookaround,
+    nestedRepetition: nested,
+  };
 }
 
-/** Compiles a POSIX ERE as a RegExp (flag `s`: `.` matches newlines; `i` for the `*i*` twins). */
+/**
+ * Compiles a POSIX ERE as a RegExp: flag `s` (`.` matches newlines); the `*i*` twins fold ASCII
+ * case in the source (flag `i` only with back-references). No `g`/`y`: no state between lines.
+ */
 export function compilePosixRegex(src: string, caseInsensitive: boolean): { regex: RegExp; groups: number; notes: string[] } {
-  const t = posixToJs(src);
+  const t = posixToJs(src, caseInsensitive);
   let regex: RegExp;
   try {
-    regex = new RegExp(t.source, caseInsensitive ? 'is' : 's');
+    regex = new RegExp(t.source, t.needsIgnoreCaseFlag ? 'is' : 's');
   } catch (e) {
     throw new RegexSyntaxError((e as Error).message);
   }
-  return { regex, groups: t.groups, notes: t.notes };
+  const notes = [...t.notes];
+  if (t.nestedRepetition && t.backtrackingOnly) {
+    notes.push(
+      'this regex repeats a repetition and uses back-references or word/buffer anchors: JavaScript may need exponential time on some lines (glibc did not); consider simplifying it',
+    );
+  }
+  return { regex, groups: t.groups, notes };
+}
+
+/**
+ * Lets V8 switch a regex to its linear-time engine when it backtracks excessively, so that a
+ * header line crafted against a rule like `^(a+)+$` cannot stall the event loop (glibc's
+ * matcher never backtracked exponentially). Matching results are unchanged. Process-wide; the
+ * flag is read when a regex runs, so calling it at startup covers every rule.
+ */
+export function enableLinearRegexFallback(): void {
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 }

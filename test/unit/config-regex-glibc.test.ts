@@ -19,6 +19,8 @@ const CASES: readonly (readonly [string, boolean, string])[] = [
   ['$a', false, 'a'], ['a^', false, 'a'], ['x{0}', false, 'y'], ['[a\\]]+', false, 'a]'], ['(^a)', false, 'a'], ['a|b)', false, 'b)'], ['\\.*', false, '...'],
   ['^Cookie:.*SERVERID=([^;]*)', true, 'cookie: a=1; SERVERID=B; c=2'], ['^(GET|HEAD) /admin', false, 'HEAD /admin/x HTTP/1.0'],
   ['^X-Forwarded-For:', true, 'x-forwarded-for: 1.2.3.4'], ['[[:space:]]+$', false, 'abc \t'], ['^[A-Z]+ [^ ]* HTTP/1\\.[01]$', false, 'GET /a HTTP/1.1'],
+  ['\xe9', true, '\xc9'], ['[a-c]+', true, 'xABCa'], ['[^a]', true, 'Ab'], ['[X-b]+', true, '!xyzAB[]'], ['[B-c]+', true, 'x[bCcB'], ['[A-z]+', true, '[aZ_'], ['[A-z]+', false, '[aZ_'], ['[[:lower:]]+', true, '1aB'],
+  ['^(a)\\1$', true, 'aA'], ['HOST', true, 'host: x'],
   ['[[:digit:]]{3,}', false, 'ab12345'], ['^.{0,5}$', false, 'abcdef'], ['a|b|', false, 'c'], ['[^[:alnum:]]', false, 'ab-c'],
 ];
 

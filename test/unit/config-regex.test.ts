@@ -1,7 +1,9 @@
 // POSIX ERE → JavaScript translation (spec §9.3) and replacement strings: what matches what.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compilePosixRegex, RegexSyntaxError } from '../../src/config/regex.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { compilePosixRegex, posixToJs, RegexSyntaxError } from '../../src/config/regex.js';
 import { parseReplacement, ReplacementSyntaxError } from '../../src/config/replacement.js';
 
 /** [POSIX pattern, case-insensitive, subject, expected match (whole match) or null]. */
@@ -71,6 +73,15 @@ const MATCHES: readonly (readonly [string, boolean, string, string | null])[] = 
   ['^$', false, '', ''],
   ['x|', false, 'abc', ''],
   ['()', false, 'a', ''],
+  // REG_ICASE in the C locale folds ASCII letters only, in brackets and ranges too.
+  ['\xe9', true, '\xc9', null],
+  ['[a-c]+', true, 'xABCa', 'ABCa'],
+  ['[^a]', true, 'Ab', 'b'],
+  ['[B-c]+', true, 'x[bCcB', 'bCcB'],
+  ['[A-z]+', true, '[aZ_', 'aZ'],
+  ['[[:lower:]]+', true, '1aB', 'aB'],
+  ['^(a)\\1$', true, 'aA', 'aA'],
+  ['^(a)\\1$', false, 'aA', null],
   // 8-bit characters.
   ['\xe9', false, 'caf\xe9', '\xe9'],
   ['[\xe0-\xff]+', false, 'ab\xe9\xff', '\xe9\xff'],
@@ -112,6 +123,11 @@ for (const [pattern, message] of ERRORS) {
   });
 }
 
+test('regex: with REG_ICASE, range ends are read upper-cased as glibc does ([X-b] is invalid)', () => {
+  assert.throws(() => compilePosixRegex('[X-b]', true), (e: unknown) => e instanceof RegexSyntaxError && /Invalid range end/.test(e.message));
+  assert.doesNotThrow(() => compilePosixRegex('[X-b]', false));
+});
+
 test('regex: compiled without the g flag, so a shared RegExp keeps no state between lines', () => {
   const { regex } = compilePosixRegex('^X-', true);
   assert.equal(regex.global, false);
@@ -144,3 +160,29 @@ for (const [text, near] of [['a\\', '\\'], ['\\x4', 'x'], ['\\xg0', 'x']] as con
     assert.throws(() => parseReplacement(text), (e: unknown) => e instanceof ReplacementSyntaxError && e.message === `invalid character or unterminated sequence in replacement string near '${near}'.`);
   });
 }
+
+test('regex: repetition nesting and engine eligibility are reported', () => {
+  assert.deepEqual([posixToJs('^(a+)+$').nestedRepetition, posixToJs('^(a+)+$').backtrackingOnly], [true, false]);
+  assert.deepEqual([posixToJs('^[^: ]*[ ]*$').nestedRepetition, posixToJs('a**').nestedRepetition], [false, true]);
+  assert.deepEqual([posixToJs('((a)b+)c').nestedRepetition, posixToJs('((ab+))*').nestedRepetition], [false, true]);
+  assert.equal(posixToJs('(a)\\1').backtrackingOnly, true);
+  assert.equal(posixToJs('\\<a').backtrackingOnly, true);
+  assert.equal(posixToJs('ab', true).needsIgnoreCaseFlag, false);
+  assert.equal(posixToJs('(a)\\1', true).needsIgnoreCaseFlag, true);
+  assert.ok(compilePosixRegex('^(a+)+\\1$', false).notes.some((n) => /exponential time/.test(n)));
+  assert.deepEqual(compilePosixRegex('^(a+)+$', false).notes, []);
+});
+
+test('regex: with the linear-time fallback, a hostile line cannot stall a rule like ^(a+)+$', () => {
+  // In a child process bounded by a timeout: without the fallback this match takes hours.
+  const regexModule = fileURLToPath(new URL('../../src/config/regex.js', import.meta.url));
+  const script = `
+    const m = await import(${JSON.stringify('file://' + regexModule)});
+    m.enableLinearRegexFallback();
+    const { regex } = m.compilePosixRegex('^(a+)+$', true);
+    process.stdout.write(String(regex.test('a'.repeat(40) + 'b')) + ' ' + String(regex.test('A'.repeat(40))));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'false true');
+});
