@@ -195,3 +195,45 @@ test('abortonclose: a queued client that half-closes is aborted; without it, it 
     }
   }
 });
+
+test('dispatch mode: cookie holders go to their server, others to the dispatch address (<NOSRV>, no cookie)', async (t) => {
+  const be = await startHttpBackend('D');
+  const a = await startHttpBackend('A');
+  t.after(() => be.close());
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(
+    `listen p 127.0.0.1:${port}\n mode http\n option httplog\n log 127.0.0.1:9 local0\n cookie SERVERID insert\n dispatch 127.0.0.1:${be.port}\n server a 127.0.0.1:${a.port} cookie A\n`,
+  );
+  t.after(() => px.stop());
+  const r = await exchange(port, 'GET /x HTTP/1.0\r\n\r\n');
+  assert.equal(r.text, 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nD:/x\n');
+  const c = await exchange(port, 'GET /y HTTP/1.0\r\nCookie: SERVERID=A\r\n\r\n');
+  assert.equal(c.text, 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nA:/y\n');
+  await px.log('p').waitRecords(2);
+  assert.deepEqual(px.log('p').records.map((x) => [x.serverName, x.cookieFlags]), [[undefined, 'NN'], ['a', 'VN']]);
+});
+
+test('option forceclose: Connection: close both ways, the server write side is shut after the response head', async (t) => {
+  let sawEnd = false;
+  const be = await startHttpBackend('A', (req) => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.on('end', () => {
+        sawEnd = true;
+        socket.end();
+      });
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n');
+      setTimeout(() => socket.write(`body of ${req.path}`), 100);
+    },
+  }));
+  t.after(() => be.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n option forceclose\n server a 127.0.0.1:${be.port}\n`);
+  t.after(() => px.stop());
+  const r = await exchange(port, 'GET /f HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.equal(r.closed, true);
+  assert.ok(r.text.startsWith('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n'), r.text);
+  assert.equal(be.requests[0]!.head, 'GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(sawEnd, true);
+});
