@@ -99,6 +99,7 @@ Try:
   press 1-4 (or a-d) here to stop/start webA-webD; within a few seconds the health check
     (HEAD /index.html) marks it DOWN, and a client whose cookie points to it is moved to
     another server with a new cookie. Press the key again to bring it back.
+  or from another terminal: kill -USR1 ${process.pid} (webA), kill -USR2 ${process.pid} (webB).
   press s for the servers' state, q or Ctrl-C to stop everything.
 `;
 }
@@ -221,6 +222,9 @@ async function main(): Promise<void> {
     else if (/^[1-4]$/.test(k)) void toggle(Number(k) - 1);
     else if (/^[a-d]$/.test(k)) void toggle(k.charCodeAt(0) - 97);
   };
+
+  process.on('SIGUSR1', () => void toggle(0));
+  process.on('SIGUSR2', () => void toggle(1));
 
   // A terminal gives single keys; a pipe (scripts, tests) gives one command per line.
   process.stdin.setEncoding('utf8');
