@@ -11,7 +11,10 @@ import { resolveMode } from './mode.js';
 import { removePidfileIfOurs, writePidfile } from './pidfile.js';
 import { bindWithHandover, releaseOld, signalPids } from './reload.js';
 import type { Prepared } from './run.js';
-import { fatal, startupLog } from './run.js';
+import { fatal as runFatal, startupLog } from './run.js';
+import type { ManagedProcessLog } from '../log/process-log.js';
+import { spawn } from 'node:child_process';
+import type { WorkerMessage } from './worker.js';
 import type { RunOptions } from './run-options.js';
 import { dieOf, installSignals } from './signals.js';
 import { bindAlert, bindTargets, closeHeld, handleMap, type HeldSocket } from './sockets.js';
@@ -22,8 +25,43 @@ interface Generation {
   readonly children: ChildProcess[];
 }
 
+export const MASTER_ENV = 'TSPROXY_DETACHED_MASTER';
+
+/**
+ * `-W` with `-D`/`daemon`: the master itself goes to the background. Node cannot fork, so this
+ * launcher re-runs the command detached (new session, stdio on /dev/null) and exits 0 once that
+ * master reports its workers ready, or 1 with the alert that stopped it.
+ */
+export async function launchDetachedMaster(prepared: Prepared): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    env: { ...process.env, [MASTER_ENV]: '1' },
+  });
+  const alert = await new Promise<string | undefined>((resolve) => {
+    child.on('message', (m: WorkerMessage) => {
+      if (m?.type === 'ready') resolve(undefined);
+      else if (m?.type === 'failed') resolve(m.alert);
+    });
+    child.on('exit', (code, signal) => resolve(`master exited before being ready (${signal ?? `code ${code}`}).`));
+    child.on('error', (err) => resolve(`cannot start the master: ${err.message}`));
+  });
+  if (alert !== undefined) runFatal(prepared.log, alert);
+  child.disconnect();
+  child.unref();
+  process.exit(0);
+}
+
 export async function runMaster(options: RunOptions, prepared: Prepared): Promise<void> {
-  const { mode, log: startup } = prepared;
+  const { mode } = prepared;
+  // A detached master reports to its launcher, which prints the alert and exits with the code.
+  const detached = process.env[MASTER_ENV] === '1';
+  delete process.env[MASTER_ENV];
+  function fatal(log: ManagedProcessLog, message: string): never {
+    if (detached) process.send?.({ type: 'failed', pid: process.pid, alert: message } satisfies WorkerMessage);
+    return runFatal(log, message);
+  }
+  const startup = prepared.log;
   // Until the real handlers below are in place, a signal must not meet Node's default action.
   let earlySoftStop = false;
   const early = installSignals({
@@ -205,4 +243,8 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
   });
   early.uninstall();
   if (earlySoftStop) signals.softStop();
+  if (detached) {
+    process.send?.({ type: 'ready', pid: process.pid } satisfies WorkerMessage);
+    process.channel?.unref();
+  }
 }

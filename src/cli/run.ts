@@ -92,7 +92,8 @@ export async function run(options: RunOptions): Promise<void> {
     return launchDaemon(options, prepared);
   }
   if (prepared.mode.kind === 'master') {
-    const { runMaster } = await import('./master.js');
+    const { launchDetachedMaster, runMaster, MASTER_ENV } = await import('./master.js');
+    if (prepared.mode.detach && process.env[MASTER_ENV] !== '1') return launchDetachedMaster(prepared);
     return runMaster(options, prepared);
   }
   return runForeground(prepared);

@@ -16,7 +16,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `probe` every `intervalMs` until it returns a value other than undefined/false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10000, intervalMs = 20): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -95,7 +95,7 @@ export class ProcessJanitor {
       stdout: () => out,
       stderr: () => err,
       exited,
-      waitStderr: (pattern, timeoutMs = 10000) => waitFor(`stderr ${pattern}`, () => pattern.exec(err) ?? undefined, timeoutMs),
+      waitStderr: (pattern, timeoutMs = 20000) => waitFor(`stderr ${pattern}`, () => pattern.exec(err) ?? undefined, timeoutMs),
     };
   }
 
@@ -189,7 +189,7 @@ export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1000): 
   });
 }
 
-export function waitForPort(port: number, timeoutMs = 10000): Promise<true> {
+export function waitForPort(port: number, timeoutMs = 30000): Promise<true> {
   return waitFor(`port ${port} accepting`, () => canConnect(port), timeoutMs, 25);
 }
 
