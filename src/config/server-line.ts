@@ -73,6 +73,7 @@ export function parseServerLine(ctx: LineContext): ServerConfig {
       case 'addr': {
         // tsproxy accepts the check address keyword of later releases.
         const a = parseSourceAddress(ctx, need(i, 'an address'));
+        if (a.port !== 0) ctx.fail(`'addr' expects an address without a port; the check port is set with 'port' (server '${name}').`, 'server');
         checkAddr = a.host;
         i++;
         break;
