@@ -74,6 +74,11 @@ export const NULL_PROXY_LOGGER: ClosableProxyLogger = {
   close() {},
 };
 
+/** What a logger needs from a `listen` section; a ProxyConfig is one. */
+export type LoggerSpec = Pick<ProxyConfig, 'name' | 'mode' | 'logs' | 'captureRequestHeaders' | 'captureResponseHeaders'> & {
+  readonly options: Pick<ProxyConfig['options'], 'httplog' | 'tcplog' | 'dontlognull'>;
+};
+
 class SyslogProxyLogger implements ClosableProxyLogger {
   readonly enabled = true;
   readonly format: TrafficFormat;
@@ -88,7 +93,7 @@ class SyslogProxyLogger implements ClosableProxyLogger {
   private readonly proxyName: string;
   private readonly mode: string;
 
-  constructor(config: ProxyConfig, options: ProxyLoggerOptions) {
+  constructor(config: LoggerSpec, options: ProxyLoggerOptions) {
     this.sender = options.sender ?? new SyslogSender();
     this.ownsSender = options.sender === undefined;
     this.tagPart = syslogTagPart(resolveTag(options.tag), options.pid ?? process.pid);
@@ -184,7 +189,26 @@ function writeFd(fd: 1 | 2, message: string): void {
   }
 }
 
-export function createProxyLogger(config: ProxyConfig, options: ProxyLoggerOptions = {}): ClosableProxyLogger {
+export function createProxyLogger(config: LoggerSpec, options: ProxyLoggerOptions = {}): ClosableProxyLogger {
   if (config.logs.length === 0) return NULL_PROXY_LOGGER;
   return new SyslogProxyLogger(config, options);
+}
+
+/**
+ * A logger over the `global` section's `log` targets, for the few messages legacy sent there
+ * rather than to a proxy's (1.2.13.1+: `Some proxies refused to pause, performing soft stop now.`).
+ * Only `send` is meaningful.
+ */
+export function createGlobalLogger(logs: readonly LogTarget[], options: ProxyLoggerOptions = {}): ClosableProxyLogger {
+  return createProxyLogger(
+    {
+      name: 'global',
+      mode: 'tcp',
+      logs,
+      captureRequestHeaders: [],
+      captureResponseHeaders: [],
+      options: { httplog: false, tcplog: false, dontlognull: false },
+    },
+    options,
+  );
 }

@@ -4,7 +4,7 @@
 process.env.TZ = 'UTC';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProxyLogger } from '../../src/log/proxy-logger.js';
+import { createGlobalLogger, createProxyLogger } from '../../src/log/proxy-logger.js';
 import { SyslogSender } from '../../src/log/syslog.js';
 import { reportProxyEvent } from '../../src/log/events.js';
 import { createProcessLog } from '../../src/log/process-log.js';
@@ -171,4 +171,18 @@ test('reportProxyEvent: syslog at the legacy level, stderr kind from the table',
   const got = await rx.waitFor(6);
   assert.deepEqual(got.map((d) => d.slice(0, 5)), ['<129>', '<128>', '<133>', '<133>', '<132>', '<128>']);
   assert.deepEqual(lines.map((l) => l.replace(/ \d{3}\/\d{6} \(777\) : .*\n$/, '')), ['[WARNING]', '[ALERT]', '[WARNING]', '[WARNING]']);
+});
+
+test('global logger: the global targets, for the messages legacy sent there', async (t) => {
+  const rx = await startSyslogReceiver();
+  const log = createGlobalLogger([udpTarget(rx.port, LOCAL1, LOG_WARNING)], fixed);
+  t.after(async () => {
+    log.close();
+    await rx.close();
+  });
+  assert.equal(log.enabled, true);
+  log.send(LOG_NOTICE, 'filtered by max level');
+  log.send(LOG_WARNING, 'Some proxies refused to pause, performing soft stop now.');
+  assert.deepEqual(await rx.waitFor(1), [`<140>${HDR}Some proxies refused to pause, performing soft stop now.\n`]);
+  assert.equal(createGlobalLogger([]).enabled, false);
 });
