@@ -42,7 +42,7 @@ test('npm pack + npm install -g of the tarball gives a working tsproxy', { timeo
   const tarball = join(work, info[0]?.filename ?? '');
   assert.ok(existsSync(tarball), 'the tarball exists');
   const paths = new Set(info[0]?.files.map((f) => f.path));
-  for (const p of ['bin/tsproxy', 'dist/src/cli/main.js', 'README.md', 'package.json']) assert.ok(paths.has(p), `the tarball holds ${p}`);
+  for (const p of ['bin/tsproxy', 'dist/src/cli/main.js', 'dist/src/demo/demo.js', 'examples/demo.cfg', 'docs/tsproxy.1', 'README.md', 'package.json']) assert.ok(paths.has(p), `the tarball holds ${p}`);
   assert.ok(![...paths].some((p) => p.startsWith('test/') || p.startsWith('dist/test/') || p.startsWith('src/')), 'no tests or TypeScript sources in the tarball');
 
   const prefix = join(work, 'prefix');
