@@ -30,6 +30,29 @@ const MODERN_SECTIONS = new Set(['frontend', 'backend', 'peers', 'userlist', 're
 
 type Section = 'none' | 'global' | 'listen';
 
+/** The context of one line: one object per line (the parser's hot path on large files). */
+class Line implements LineContext {
+  constructor(
+    readonly place: Place,
+    readonly args: readonly string[],
+    readonly resolveHost: HostResolver,
+    readonly readFile: (path: string) => Uint8Array,
+    private readonly diagnostics: ConfigDiagnostic[],
+  ) {}
+
+  warn(message: string): void {
+    this.diagnostics.push(makeDiagnostic('warning', this.place, message));
+  }
+
+  alert(message: string): void {
+    this.diagnostics.push(makeDiagnostic('alert', this.place, message));
+  }
+
+  fail(message: string, keyword: string = this.args[0] ?? ''): never {
+    throw new ConfigError(this.place, keyword, message);
+  }
+}
+
 /** Parses one configuration text; `file` is the name used in messages. */
 export function parseConfigText(text: string, file: string, options: ParseOptions = {}): ParseResult {
   return parseConfigSources([{ file, text }], options);
@@ -85,17 +108,7 @@ function parseWith(sources: readonly ConfigSource[], options: ParseOptions, diag
       }
       if (args.length === 0) continue;
       const kw = args[0] as string;
-      const ctx: LineContext = {
-        place,
-        args,
-        resolveHost,
-        readFile,
-        warn: (message) => diagnostics.push(makeDiagnostic('warning', place, message)),
-        alert: (message) => diagnostics.push(makeDiagnostic('alert', place, message)),
-        fail: (message, keyword = kw) => {
-          throw new ConfigError(place, keyword, message);
-        },
-      };
+      const ctx = new Line(place, args, resolveHost, readFile, diagnostics);
       if (kw === 'global') {
         section = 'global';
         warnExtra(ctx, 1);
