@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
 import type { TrafficLogRecord } from '../log/types.js';
-import type { ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
 import { analyseRequest, analyseResponse, type RequestAnalysis } from './analyse.js';
 import { AppSessionTable } from './appsession.js';
 import { ChunkedDecoder } from './chunked.js';
@@ -395,10 +395,17 @@ class HttpSession {
       }
       this.dropConn(idle);
     }
-    tx.pending = this.proxy.connect(
-      assigned === undefined ? request : { ...request, assigned },
-      (result) => this.onConnected(tx, result),
-    );
+    this.startConnect(tx, assigned === undefined ? request : { ...request, assigned });
+  }
+
+  /** Asks the runtime for a server connection; tolerates a callback run synchronously. */
+  private startConnect(tx: Transaction, request: ConnectRequest): void {
+    let called = false;
+    const pending = this.proxy.connect(request, (result) => {
+      called = true;
+      this.onConnected(tx, result);
+    });
+    if (!called) tx.pending = pending;
   }
 
   private onConnected(tx: Transaction, result: ConnectResult): void {
@@ -764,15 +771,12 @@ class HttpSession {
     this.dropConn(conn);
     tx.conn = undefined;
     tx.phase = 'connecting';
-    tx.pending = this.proxy.connect(
-      {
-        clientAddress: this.clientAddress,
-        clientPort: this.clientPort,
-        frontendPort: this.frontendPort,
-        direct: tx.analysis?.cookie.server,
-      },
-      (result) => this.onConnected(tx, result),
-    );
+    this.startConnect(tx, {
+      clientAddress: this.clientAddress,
+      clientPort: this.clientPort,
+      frontendPort: this.frontendPort,
+      direct: tx.analysis?.cookie.server,
+    });
     return true;
   }
 
