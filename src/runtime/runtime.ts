@@ -6,7 +6,9 @@ import type { Socket } from 'node:net';
 import type { Config, ProxyConfig } from '../config/model.js';
 import { LOG_NOTICE, LOG_WARNING } from '../log/types.js';
 import { startChecks, type CheckScheduler } from '../checks/scheduler.js';
-import { acceptHttpSession } from '../http/session.js';
+import { createHttpSessionHandler } from '../http/session.js';
+// stats (issue 10, H8): stats page interceptor and runtime socket
+import { createStatsService, type StatsService } from '../stats/service.js';
 import { acceptTcpSession } from '../tcp/session.js';
 import type { ClosableProxyLogger } from '../log/proxy-logger.js';
 import { Listener } from './listener.js';
@@ -18,9 +20,10 @@ const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
 const HEALTH_REPLY = 'OK\n';
 
 /** The http engine receives a socket already flowing-ready, like a plain accept. */
-const httpHandler: SessionHandler = (proxy, socket, acceptTimeMs) => {
+// stats (H8): the engine is built per runtime, with the stats interceptor when a proxy has `stats`
+const httpHandlerWith = (accept: SessionHandler): SessionHandler => (proxy, socket, acceptTimeMs) => {
   socket.resume();
-  acceptHttpSession(proxy, socket, acceptTimeMs);
+  accept(proxy, socket, acceptTimeMs);
 };
 
 export interface RuntimeHooks {
@@ -46,13 +49,21 @@ export class Runtime implements RuntimeControl {
   /** Holds the event loop open while paused: no listener may be left to do it. */
   private pauseKeepAlive: NodeJS.Timeout | undefined = undefined;
   private readonly hooks: RuntimeHooks;
+  /** stats (H8): the stats page interceptor and the `stats socket` of this runtime. */
+  readonly stats: StatsService;
 
   constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
     this.options = options;
     this.hooks = hooks;
+    this.stats = createStatsService(config, {
+      proxies: () => this.proxies,
+      processSessions: () => this.counters.sessions,
+      globalMaxconn: options.globalMaxconn,
+      processLog: options.processLog,
+    });
     this.handlers = {
       tcp: hooks.handlers?.tcp ?? acceptTcpSession,
-      http: hooks.handlers?.http ?? httpHandler,
+      http: hooks.handlers?.http ?? httpHandlerWith(createHttpSessionHandler({ intercept: this.stats.intercept })),
     };
     for (const pc of config.proxies) {
       if (!pc.enabled) continue;
@@ -107,7 +118,11 @@ export class Runtime implements RuntimeControl {
       const next = (): void => {
         if (i === all.length) {
           this.afterBind();
-          resolve();
+          // stats (H8): the runtime socket is bound last; failing to bind it fails the start
+          this.stats.startSocket().then(resolve, (err: Error) => {
+            this.stop();
+            reject(err);
+          });
           return;
         }
         const { proxy, listener } = all[i++]!;
@@ -336,6 +351,7 @@ export class Runtime implements RuntimeControl {
       this.softStopWaiters.push(resolve);
       if (!this.softStopping && !this.stopped) {
         this.softStopping = true;
+        this.stats.close(); // stats (H8): the runtime socket stops taking commands at once
         for (const proxy of this.proxies) {
           if (proxy.stopping || proxy.stopped) continue;
           proxy.stopping = true;
@@ -392,6 +408,7 @@ export class Runtime implements RuntimeControl {
     }
     for (const c of this.checks) c.scheduler.stop();
     this.checks = [];
+    this.stats.close(); // stats (H8)
     for (const p of this.proxies) p.log.close();
     this.checkSoftStopDone();
   }
