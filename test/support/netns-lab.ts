@@ -110,13 +110,14 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-async function waitForChild(pid: number, timeoutMs: number): Promise<number> {
+async function waitForChild(pid: number, timeoutMs: number, gone: () => boolean = () => false): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+  for (let i = 0; i < 1000 && Date.now() < deadline && !gone(); i++) {
     const kids = childrenOf(pid);
     if (kids.length > 0) return kids[0] as number;
     await sleep(20);
   }
+  if (gone()) return pid;
   throw new Error(`process ${pid} started no child within ${timeoutMs} ms`);
 }
 
@@ -312,7 +313,8 @@ export class NetnsLab {
     // `ip netns exec` execs the program (same PID); nsenter forks it as its child.
     const proc = new LabProcess(label, child, child.pid);
     this.procs.add(proc);
-    if (info?.pidns) proc.pid = await waitForChild(child.pid, 5000);
+    // A program that exits at once (a failed start) leaves no child to find: keep nsenter's pid.
+    if (info?.pidns) proc.pid = await waitForChild(child.pid, 5000, () => proc.exit !== null);
     return proc;
   }
 
