@@ -39,6 +39,8 @@ export interface ProxyDraft {
   place: Place;
   isDefaults: boolean;
   nameIsAddress: boolean;
+  /** A nameless `listen <addr>:<port>`: bound only if the section gives no other address. */
+  nameBinds: BindSpec[] | undefined;
   binds: BindSpec[];
   mode: ProxyMode;
   enabled: boolean;
@@ -112,6 +114,7 @@ export function builtinDefaults(place: Place): ProxyDraft {
     place,
     isDefaults: true,
     nameIsAddress: false,
+    nameBinds: undefined,
     binds: [],
     mode: 'tcp',
     enabled: true,

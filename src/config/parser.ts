@@ -140,6 +140,7 @@ function parseWith(sources: readonly ConfigSource[], options: ParseOptions, diag
   if (proxies.length === 0) {
     throw new ConfigError({ file: lastFile, line: 0 }, '', 'no <listen> line. Nothing to do !', [], true);
   }
+  for (const p of proxies) adoptNameAsAddress(p, diagnostics);
   const frozen = proxies.map(freezeProxy);
   const checked = checkProxies(frozen);
   diagnostics.push(...checked.warnings);
@@ -171,9 +172,24 @@ function parseWith(sources: readonly ConfigSource[], options: ParseOptions, diag
 }
 
 /**
+ * A nameless `listen <addr>:<port>` (as the guide writes it) binds that address when the section
+ * has no other listening address (DESIGN.md decision 1; legacy bound nothing). With a `bind`
+ * line the word stays a plain name, as in legacy: configurations that worked around the legacy
+ * behaviour with `bind <same address>` must not bind it twice.
+ */
+function adoptNameAsAddress(p: ProxyDraft, diagnostics: ConfigDiagnostic[]): void {
+  if (!p.nameBinds || p.binds.length > 0) return;
+  p.binds.push(...p.nameBinds);
+  p.nameIsAddress = true;
+  diagnostics.push(
+    makeDiagnostic('warning', p.place, `'listen ${p.name}' has no name: tsproxy binds ${p.name} and names the proxy '${p.name}' (legacy HAProxy bound nothing here).`),
+  );
+}
+
+/**
  * `listen <name> [<addrs>]`. A lone first argument that parses as an address list
- * (`listen 0.0.0.0:81`, as the guide writes it) is bound and also names the proxy
- * (DESIGN.md decision 1; legacy bound nothing).
+ * (`listen 0.0.0.0:81`, as the guide writes it) names the proxy and is kept as its address in
+ * case the section gives none (see adoptNameAsAddress).
  */
 function startListen(ctx: LineContext, defaults: ProxyDraft): ProxyDraft {
   const name = ctx.args[1];
@@ -192,11 +208,7 @@ function startListen(ctx: LineContext, defaults: ProxyDraft): ProxyDraft {
       if (!(e instanceof ConfigError)) throw e;
       binds = undefined; // not an address after all: an ordinary (odd) name
     }
-    if (binds) {
-      proxy.binds.push(...binds);
-      proxy.nameIsAddress = true;
-      ctx.warn(`'listen ${name}' has no name: tsproxy binds ${name} and names the proxy '${name}' (legacy HAProxy bound nothing here).`);
-    }
+    proxy.nameBinds = binds;
   }
   warnExtra(ctx, 3);
   return proxy;

@@ -146,6 +146,9 @@ test('listen line: name + address list, nameless address (bound, warned), odd na
   assert.deepEqual(r.diagnostics.map((d) => d.message), [
     "parsing [test.cfg:3] : 'listen 127.0.0.1:8081' has no name: tsproxy binds 127.0.0.1:8081 and names the proxy '127.0.0.1:8081' (legacy HAProxy bound nothing here).",
   ]);
+  // With a bind line the address-like word is only a name (legacy), never bound twice.
+  const w = parse(`listen 127.0.0.1:8080\n bind 127.0.0.1:8080\n dispatch 1.1.1.1:80\n`);
+  assert.deepEqual([w.config.proxies[0]?.nameIsAddress, w.config.proxies[0]?.binds.length, w.diagnostics], [false, 1, []]);
   const e = parseError(`listen web 127.0.0.1\n`);
   assert.deepEqual([e.line, e.text], [1, "Missing port number: '127.0.0.1'"]);
 });
