@@ -197,14 +197,27 @@ class HttpSession {
     this.headTimer = undefined;
     const tx = this.tx;
     if (tx === undefined || tx.phase !== 'head' || this.closing) return;
-    if (tx.bytesFromClient === 0 && this.requestCount > 1) {
+    if (tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) {
       // decision 14: idle keep-alive connection, nothing to answer
       tx.logged = true;
       this.closeClient(true);
       return;
     }
+    this.salvageHead(tx);
     this.proxy.countRequestError();
     this.replyError(tx, 408, 'cR');
+  }
+
+  /** An incomplete head is given up: its bytes count as received and its first line is logged. */
+  private salvageHead(tx: Transaction): void {
+    const buf = this.inBuf;
+    if (buf === undefined) return;
+    this.inBuf = undefined;
+    tx.bytesFromClient += buf.length;
+    if (tx.requestLine === undefined) {
+      const lf = buf.indexOf(0x0a);
+      if (lf >= 0) tx.requestLine = buf.toString('latin1', 0, lf > 0 && buf[lf - 1] === 0x0d ? lf - 1 : lf).slice(0, 1023);
+    }
   }
 
   private onClientData(d: Buffer): void {
@@ -247,8 +260,7 @@ class HttpSession {
           return;
         }
         if (scan.kind === 'too-large') {
-          tx.bytesFromClient += buf.length;
-          this.inBuf = undefined;
+          this.salvageHead(tx);
           this.proxy.countRequestError();
           this.replyError(tx, 400, 'PR');
           return;
@@ -988,8 +1000,7 @@ class HttpSession {
       this.closeClient(false);
       return;
     }
-    if (this.inBuf !== undefined) tx.bytesFromClient += this.inBuf.length;
-    this.inBuf = undefined;
+    this.salvageHead(tx);
     this.abort(tx, 'CR');
   }
 
@@ -998,6 +1009,7 @@ class HttpSession {
     if (tx !== undefined && tx.phase !== 'done') {
       const state = tx.phase === 'head' ? 'R' : tx.phase === 'connecting' ? 'C' : tx.res === undefined && tx.phase !== 'tunnel' ? 'H' : 'D';
       if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
+      if (tx.phase === 'head') this.salvageHead(tx);
       this.abort(tx, 'C' + state);
     }
     this.client.destroy();
@@ -1025,6 +1037,7 @@ class HttpSession {
       if (tx.phase === 'tunnel') tx.termination = '--';
       else tx.termination = 'C' + state;
       if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
+      if (tx.phase === 'head') this.salvageHead(tx);
       if (tx.pending !== undefined) tx.pending.cancel();
       if (tx.tarpitTimer !== undefined) clearTimeout(tx.tarpitTimer);
       if (tx.conn !== undefined) this.dropConn(tx.conn);

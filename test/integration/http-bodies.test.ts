@@ -342,3 +342,15 @@ test('a slow reader does not trip srvtimeout while the server is held back (no s
   await px.log('p').waitRecords(1);
   assert.equal(px.log('p').records[0]!.termination, '--');
 });
+
+test('a keep-alive request head left unfinished gets 408 when clitimeout expires (not a silent close)', async (t) => {
+  const { port, px } = await single(t, (req) => okReply('A', req, '', '1.1'), ' clitimeout 300');
+  const r = await exchange(port, ['GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /2 HTTP/1.1\r\nHo'], { timeoutMs: 3000 });
+  assert.equal(r.closed, true);
+  assert.match(r.text, /A:\/1\nHTTP\/1\.0 408 Request Time-out\r\n/);
+  await px.log('p').waitRecords(2);
+  const rec = px.log('p').records[1]!;
+  assert.equal(rec.termination, 'cR');
+  assert.equal(rec.requestLine, 'GET /2 HTTP/1.1');
+  assert.equal(rec.bytesFromClient, 'GET /2 HTTP/1.1\r\nHo'.length);
+});
