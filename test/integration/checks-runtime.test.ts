@@ -20,6 +20,7 @@ async function namedBackend(name: string): Promise<{ server: Server; port: numbe
     s.write(`${name}\n`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  server.unref(); // a failed test must not hang on it
   return {
     server,
     port: (server.address() as { port: number }).port,
@@ -217,6 +218,8 @@ test('runtime: option ssl-hello-chk marks a real TLS server UP (its alert counts
   const httpServer = createHttpServer((_req, res) => res.end('plain'));
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', () => r()));
+  tlsServer.unref();
+  httpServer.unref();
   const lbPort = await freePort();
   const rt = await startCheckedRuntime(`
 listen ssl 127.0.0.1:${lbPort}
@@ -236,4 +239,24 @@ listen ssl 127.0.0.1:${lbPort}
   await sleep(200);
   assert.deepEqual([tlsSrv!.state, tlsSrv!.checkStatus], ['UP', 'L6OK']);
   assert.deepEqual([httpSrv!.state, httpSrv!.checkStatus], ['DOWN', 'L6RSP']);
+});
+
+test('runtime: IPv6 servers are checked over IPv6', async (t) => {
+  const target = await new CheckTarget({ kind: 'reply', bytes: 'HTTP/1.0 200 OK\r\n\r\n', close: true }).listen('::1');
+  t.after(() => target.close());
+  const lbPort = await freePort();
+  // (`addr ::1` is refused by the parser today: "Invalid server address: '::1'".)
+  const rt = await startCheckedRuntime(`
+listen six 127.0.0.1:${lbPort}
+    mode http
+    balance roundrobin
+    option httpchk HEAD /v6 HTTP/1.0
+    server direct ::1:${target.port} check inter 50
+    server mapped ::1: check port ${target.port} inter 50
+`);
+  t.after(() => rt.stop());
+  const six = rt.runtime.proxy('six')!;
+  assert.ok(await waitFor(() => six.servers.every((s) => s.checkStatus === 'L7OK'), 3000), six.servers.map((s) => s.checkStatus).join(','));
+  assert.ok(target.arrivals.length >= 2);
+  assert.ok(target.arrivals.every((a) => a.remoteAddress === '::1' && a.received.toString('latin1') === 'HEAD /v6 HTTP/1.0\r\n\r\n'));
 });

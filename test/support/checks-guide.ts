@@ -54,6 +54,7 @@ export class GuideWebServer {
       });
     });
     this.port = (this.server.address() as { port: number }).port;
+    this.server.unref(); // a failed test must not hang on it
     return this;
   }
   /** "/etc/init.d/httpd stop": stop listening and drop every connection. */

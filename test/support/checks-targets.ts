@@ -42,6 +42,8 @@ export class CheckTarget {
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('no address');
     this.port = address.port;
+    // A test that fails before registering its cleanup must not keep the process alive.
+    this.server.unref();
     return this;
   }
 
