@@ -675,7 +675,7 @@ class HttpSession {
       this.startTunnel(tx, conn, rest);
       return;
     }
-    tx.resFraming = responseFraming(head.method, res);
+    tx.resFraming = responseFraming(tx.method, res);
     if (tx.resFraming.kind === 'length') tx.resRemaining = tx.resFraming.length;
     if (tx.resFraming.kind === 'chunked') tx.resChunked = new ChunkedDecoder((b) => this.writeClient(conn, b));
     // data phase: both sides get their inactivity timeouts
