@@ -8,7 +8,7 @@ import type { ServerAddress, SourceAddress } from '../config/model.js';
 import type { ConnectRequest, ConnectResult, PendingConnect } from './types.js';
 import type { QueuedSession, Server } from './server.js';
 import { destinationPort } from '../lb/select.js';
-import { LOG_EMERG } from '../log/types.js';
+import { reportProxyEvent } from '../log/events.js';
 import type { Proxy } from './proxy.js';
 
 type FailTerm = 'SC' | 'sC' | 'sQ';
@@ -45,8 +45,13 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     process.nextTick(() => {
       if (this.finished) return;
       const d = request.direct;
+      const a = request.assigned;
       // the engine hands back one of this proxy's servers; find our own object for it
-      this.assign(d !== undefined ? proxy.servers[d.index] : undefined);
+      if (d !== undefined) this.assign(proxy.servers[d.index]);
+      else if (a !== undefined && proxy.servers[a.index] !== undefined) {
+        // already picked by the balancer through pickServer(): a balanced session
+        this.useServer(proxy.servers[a.index]!);
+      } else this.assign(undefined);
     });
   }
 
@@ -83,7 +88,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     }
     const cfg = this.proxy.config;
     if (cfg.balance !== undefined) {
-      const r = this.proxy.balancer.pick(this.request.clientAddress, (s) => s.hasSlot() && s.queue.length === 0, this.exclude);
+      const r = this.proxy.pickBalanced(this.request.clientAddress, this.exclude);
       if (r.server !== undefined) this.useServer(r.server);
       else if (r.full) this.enqueue(undefined);
       // legacy: no server at all is a connect timeout without a network attempt
@@ -114,10 +119,10 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     this.queueStartMs = Date.now();
     if (server !== undefined) {
       this.queuedIn = 'server';
-      server.queue.push(this);
+      server.enqueue(this);
     } else {
       this.queuedIn = 'proxy';
-      this.proxy.queue.push(this);
+      this.proxy.enqueue(this);
     }
     const ms = this.proxy.config.connectTimeoutMs;
     // legacy 1.2.13: contimeout also bounds the time spent in a queue
@@ -224,8 +229,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
       code === 'EADDRINUSE'
         ? `Connect() failed for server ${name}: local address already in use.`
         : `Cannot bind to source address before connect() for server ${name}.`;
-    this.proxy.log.send(LOG_EMERG, msg);
-    this.proxy.processLog.alert(msg);
+    reportProxyEvent(this.proxy, 'resourceExhausted', msg);
   }
 
   private readonly onConnectTimeout = (): void => {

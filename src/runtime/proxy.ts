@@ -9,7 +9,7 @@ import { Balancer } from '../lb/balancer.js';
 import { findServerByCookie } from '../lb/select.js';
 import { ConnectAttempt } from './connector.js';
 import { Server, type QueuedSession, type ServerOwner } from './server.js';
-import type { ConnectRequest, ConnectResult, PendingConnect, ServerRuntime } from './types.js';
+import type { ConnectRequest, ConnectResult, PendingConnect, ProxyDebug, ServerRuntime } from './types.js';
 import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
 import type { Listener } from './listener.js';
 
@@ -36,6 +36,15 @@ export class Proxy implements ServerOwner {
   readonly clients = new Set<Socket>();
   currentSessions = 0;
   totalSessions = 0;
+  // stats counters (optional members of ProxyRuntime)
+  maxSessions = 0;
+  maxQueueLength = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  httpRequests = 0;
+  /** HTTP responses by class [1xx, 2xx, 3xx, 4xx, 5xx, other]. */
+  readonly httpResponses: number[] = [0, 0, 0, 0, 0, 0];
+  private readonly softStopListeners = new Set<() => void>();
   deniedRequests = 0;
   deniedResponses = 0;
   requestErrors = 0;
@@ -46,6 +55,7 @@ export class Proxy implements ServerOwner {
   stopped = false;
   stopTimer: NodeJS.Timeout | undefined = undefined;
   private readonly hasDynamicLimits: boolean;
+  readonly debug: ProxyDebug | undefined;
 
   constructor(
     config: ProxyConfig,
@@ -53,7 +63,9 @@ export class Proxy implements ServerOwner {
     private readonly counters: ProcessCounters,
     defaultMaxconn: number,
     logger?: ClosableProxyLogger,
+    debug?: ProxyDebug,
   ) {
+    this.debug = debug;
     this.config = config;
     this.processLog = processLog;
     this.log = logger ?? createProxyLogger(config);
@@ -90,6 +102,65 @@ export class Proxy implements ServerOwner {
     return new ConnectAttempt(this, request, done);
   }
 
+  /** The balancer's choice for a client (counted in the server's lbTotal); `full` = every eligible server is at its limit. */
+  pickBalanced(clientAddress: string, exclude?: Server): { server: Server | undefined; full: boolean } {
+    const r = this.balancer.pick(clientAddress, (s) => s.hasSlot() && s.queue.length === 0, exclude);
+    if (r.server !== undefined) r.server.lbTotal++;
+    return r;
+  }
+
+  /** What connect() would pick now for a balanced request (the rotation advances). */
+  pickServer(request: ConnectRequest): ServerRuntime | undefined {
+    if (request.direct !== undefined) return request.direct;
+    if (this.config.balance === undefined) return undefined;
+    const r = this.balancer.pick(request.clientAddress, (s) => s.hasSlot() && s.queue.length === 0);
+    // only a server that can take the session now: a full farm goes through connect()'s queue
+    if (r.server === undefined || !r.server.hasSlot()) return undefined;
+    r.server.lbTotal++;
+    return r.server;
+  }
+
+  enqueue(q: QueuedSession): void {
+    this.queue.push(q);
+    if (this.queue.length > this.maxQueueLength) this.maxQueueLength = this.queue.length;
+  }
+
+  onSoftStop(fn: () => void): () => void {
+    this.softStopListeners.add(fn);
+    return () => this.softStopListeners.delete(fn);
+  }
+
+  /** The runtime's softStop() began for this proxy. */
+  softStopBegan(): void {
+    this.stopping = true;
+    for (const fn of [...this.softStopListeners]) {
+      try {
+        fn();
+      } catch {
+        // an engine's callback must not stop the others
+      }
+    }
+  }
+
+  countHttpRequest(): void {
+    this.httpRequests++;
+  }
+
+  countHttpResponse(status: number, server: ServerRuntime | undefined): void {
+    const k = status >= 100 && status < 600 ? Math.floor(status / 100) - 1 : 5;
+    this.httpResponses[k]!++;
+    if (server !== undefined) {
+      const own = this.servers[server.index];
+      if (own !== undefined) own.httpResponses[k]!++;
+    }
+  }
+
+  /** Client bytes of a finished session (both engines: read from the client socket). */
+  addClientBytes(fromClient: number, toClient: number): void {
+    this.bytesIn += fromClient;
+    this.bytesOut += toClient;
+  }
+
   findServerByCookie(value: string): { server: ServerRuntime | undefined; down: boolean } {
     return findServerByCookie(this.servers, value, this.config.options.persist);
   }
@@ -112,6 +183,7 @@ export class Proxy implements ServerOwner {
     if (wentDown && this.config.options.redispatch && server.queue.length > 0) {
       requeued = server.queue.length;
       this.queue.unshift(...server.queue.splice(0));
+      if (this.queue.length > this.maxQueueLength) this.maxQueueLength = this.queue.length;
       for (const s of this.servers) if (s !== server) this.serverSlotFreed(s);
     }
     return { requeued };
@@ -134,7 +206,7 @@ export class Proxy implements ServerOwner {
 
   /** A session was admitted: dynamic limits may have grown. */
   sessionStarted(): void {
-    this.currentSessions++;
+    if (++this.currentSessions > this.maxSessions) this.maxSessions = this.currentSessions;
     this.totalSessions++;
     this.counters.sessions++;
     if (this.hasDynamicLimits) for (const s of this.servers) if (s.queue.length > 0 || this.queue.length > 0) this.serverSlotFreed(s);

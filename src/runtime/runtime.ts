@@ -4,7 +4,8 @@
 // module-global state, so several runtimes can live in one process.
 import type { Socket } from 'node:net';
 import type { Config, ProxyConfig } from '../config/model.js';
-import { LOG_NOTICE, LOG_WARNING } from '../log/types.js';
+import { reportProxyEvent, type ProxyEvent } from '../log/events.js';
+import { DebugLog, handleFd } from '../log/debug.js';
 import { startChecks, type CheckScheduler } from '../checks/scheduler.js';
 import { createHttpSessionHandler } from '../http/session.js';
 // stats (issue 10, H8): stats page interceptor and runtime socket
@@ -14,7 +15,7 @@ import type { ClosableProxyLogger } from '../log/proxy-logger.js';
 import { Listener } from './listener.js';
 import { plainAddress } from './monitor-net.js';
 import { Proxy, type ProcessCounters } from './proxy.js';
-import type { RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
+import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
 
 const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
 const HEALTH_REPLY = 'OK\n';
@@ -31,6 +32,8 @@ export interface RuntimeHooks {
   readonly handlers?: Partial<Record<'tcp' | 'http', SessionHandler>>;
   /** Replaces log/proxy-logger.ts's createProxyLogger (tests record the records). */
   readonly proxyLogger?: (config: ProxyConfig) => ClosableProxyLogger;
+  /** Where `-d` lines go instead of stdout (tests). */
+  readonly debugSink?: (line: string) => void;
 }
 
 export class Runtime implements RuntimeControl {
@@ -45,7 +48,9 @@ export class Runtime implements RuntimeControl {
   private softStopWaiters: (() => void)[] = [];
   private softStopping = false;
   private admitCursor = 0;
-  private debugSessionId = 0;
+  /** `-d` only: the debug writer and the session id of each accepted socket. */
+  private readonly debug: { log: DebugLog; ids: WeakMap<Socket, number> } | undefined;
+  private readonly debugView: ProxyDebug | undefined;
   /** Holds the event loop open while paused: no listener may be left to do it. */
   private pauseKeepAlive: NodeJS.Timeout | undefined = undefined;
   private readonly hooks: RuntimeHooks;
@@ -61,6 +66,11 @@ export class Runtime implements RuntimeControl {
       globalMaxconn: options.globalMaxconn,
       processLog: options.processLog,
     });
+    if (options.debug === true) {
+      const debug = { log: hooks.debugSink !== undefined ? new DebugLog(hooks.debugSink) : new DebugLog(), ids: new WeakMap<Socket, number>() };
+      this.debug = debug;
+      this.debugView = { log: debug.log, sessionId: (socket: Socket) => debug.ids.get(socket) };
+    }
     this.handlers = {
       tcp: hooks.handlers?.tcp ?? acceptTcpSession,
       http: hooks.handlers?.http ?? httpHandlerWith(createHttpSessionHandler({ intercept: this.stats.intercept })),
@@ -78,25 +88,25 @@ export class Runtime implements RuntimeControl {
         `proxy ${pc.name}: 'transparent' mode is not supported; connections it cannot balance or dispatch will be closed.`,
       );
     }
-    const proxy = new Proxy(
+    const proxy: Proxy = new Proxy(
       pc,
       this.options.processLog,
       this.counters,
       this.options.defaultProxyMaxconn,
       this.hooks.proxyLogger?.(pc),
+      this.debugView,
     );
     for (const b of pc.binds) {
       const last = b.portEnd >= b.port ? b.portEnd : b.port;
       for (let port = b.port; port <= last; port++) {
-        proxy.listeners.push(
-          new Listener(
+        const listener: Listener = new Listener(
             b.host,
             port,
             proxy.maxconn,
-            (socket) => this.onAccept(proxy, socket),
+            (socket) => this.onAccept(proxy, listener, socket),
             (err) => this.options.processLog.alert(`Proxy ${pc.name} failed to accept a connection: ${err.message}.`),
-          ),
-        );
+          );
+        proxy.listeners.push(listener);
       }
     }
     return proxy;
@@ -143,7 +153,7 @@ export class Runtime implements RuntimeControl {
 
   private afterBind(): void {
     for (const proxy of this.proxies) {
-      proxy.log.send(LOG_NOTICE, `Proxy ${proxy.config.name} started.`);
+      reportProxyEvent(proxy, 'proxyStarted', `Proxy ${proxy.config.name} started.`);
       this.checks.push({ proxy, scheduler: startChecks(proxy) });
     }
   }
@@ -165,7 +175,7 @@ export class Runtime implements RuntimeControl {
     return this.proxies.find((p) => p.config.name === name);
   }
 
-  private onAccept(proxy: Proxy, socket: Socket): void {
+  private onAccept(proxy: Proxy, listener: Listener, socket: Socket): void {
     socket.on('error', () => {});
     if (proxy.stopped || this.stopped) {
       socket.destroy();
@@ -178,7 +188,7 @@ export class Runtime implements RuntimeControl {
       socket.destroySoon();
       return;
     }
-    if (this.options.debug === true) this.debugAccept(proxy, socket);
+    if (this.debug !== undefined) this.debugAccept(proxy, listener, socket);
     const o = proxy.config.options;
     if (mode === 'http' && proxy.log.enabled && !o.tcplog && !o.httplog) {
       // legacy: logged at accept in http mode too, even for monitor-net clients (spec §11.1 quirk);
@@ -205,17 +215,12 @@ export class Runtime implements RuntimeControl {
     this.startSession(proxy, socket);
   }
 
-  /** `-d`: `<id>:<proxy>.accept(<listen fd>)=<client fd> from [<ip>:<port>]` on stdout (spec §12.7). */
-  private debugAccept(proxy: Proxy, socket: Socket): void {
-    const id = (this.debugSessionId++ >>> 0).toString(16).padStart(8, '0');
-    const fdOf = (x: unknown): string => {
-      const fd = (x as { _handle?: { fd?: number } | null })._handle?.fd;
-      return (typeof fd === 'number' && fd >= 0 ? fd : 0xffff).toString(16).padStart(4, '0');
-    };
-    const lfd = proxy.listeners.find((l) => l.port === socket.localPort)?.fd ?? 0xffff;
-    process.stdout.write(
-      `${id}:${proxy.config.name}.accept(${lfd.toString(16).padStart(4, '0')})=${fdOf(socket)} from [${plainAddress(socket.remoteAddress)}:${socket.remotePort ?? 0}]\n`,
-    );
+  /** `-d`: `<id>:<proxy>.accept(<listen fd>)=<client fd> from [<ip>:<port>]` (spec §12.7). */
+  private debugAccept(proxy: Proxy, listener: Listener, socket: Socket): void {
+    const d = this.debug!;
+    const id = d.log.newSession();
+    d.ids.set(socket, id);
+    d.log.accept(id, proxy.config.name, listener.fd ?? -1, handleFd(socket), plainAddress(socket.remoteAddress), socket.remotePort ?? 0);
   }
 
   private mustHold(proxy: Proxy): boolean {
@@ -232,6 +237,7 @@ export class Runtime implements RuntimeControl {
     proxy.clients.add(socket);
     // registered before the engine's own 'close' handlers: logged counters are already decremented
     socket.once('close', () => {
+      proxy.addClientBytes(socket.bytesRead, socket.bytesWritten);
       proxy.clients.delete(socket);
       proxy.sessionEnded();
       this.sessionEnded();
@@ -288,7 +294,7 @@ export class Runtime implements RuntimeControl {
       if (proxy.stopped || proxy.paused) continue;
       proxy.paused = true;
       for (const l of proxy.listeners) l.close();
-      this.warn(proxy, `Pausing proxy ${proxy.config.name}.`);
+      this.event(proxy, 'proxyPausing', `Pausing proxy ${proxy.config.name}.`);
     }
   }
 
@@ -299,7 +305,7 @@ export class Runtime implements RuntimeControl {
     this.clearPauseKeepAlive();
     for (const proxy of this.proxies) {
       if (proxy.stopped || !proxy.paused) continue;
-      this.warn(proxy, `Enabling proxy ${proxy.config.name}.`);
+      this.event(proxy, 'proxyEnabling', `Enabling proxy ${proxy.config.name}.`);
       const closed = proxy.listeners.filter((l) => !l.isListening);
       let left = closed.length;
       let busy = false;
@@ -327,7 +333,7 @@ export class Runtime implements RuntimeControl {
         l.start(undefined, (err) => {
           if (err !== undefined) {
             busy = true;
-            this.warn(proxy, `Port ${l.port} busy while trying to enable proxy ${proxy.config.name}.`);
+            this.event(proxy, 'proxyEnabling', `Port ${l.port} busy while trying to enable proxy ${proxy.config.name}.`);
           }
           done();
         });
@@ -341,9 +347,8 @@ export class Runtime implements RuntimeControl {
     this.pauseKeepAlive = undefined;
   }
 
-  private warn(proxy: Proxy, message: string): void {
-    this.options.processLog.warning(message);
-    proxy.log.send(LOG_WARNING, message);
+  private event(proxy: Proxy, event: ProxyEvent, message: string): void {
+    reportProxyEvent(proxy, event, message);
   }
 
   softStop(): Promise<void> {
@@ -354,9 +359,9 @@ export class Runtime implements RuntimeControl {
         this.stats.close(); // stats (H8): the runtime socket stops taking commands at once
         for (const proxy of this.proxies) {
           if (proxy.stopping || proxy.stopped) continue;
-          proxy.stopping = true;
+          proxy.softStopBegan();
           const grace = proxy.config.graceMs > 0 ? proxy.config.graceMs : 0;
-          this.warn(proxy, `Stopping proxy ${proxy.config.name} in ${grace} ms.`);
+          this.event(proxy, 'proxyStopping', `Stopping proxy ${proxy.config.name} in ${grace} ms.`);
           if (grace > 0) proxy.stopTimer = setTimeout(() => this.stopProxy(proxy), grace);
           else this.stopProxy(proxy);
         }
@@ -375,7 +380,7 @@ export class Runtime implements RuntimeControl {
     // connections still in our accept backlog die with the listener, as the kernel's would
     for (const h of proxy.held.splice(0)) h.socket.resetAndDestroy();
     for (const c of this.checks) if (c.proxy === proxy) c.scheduler.stop();
-    this.warn(proxy, `Proxy ${proxy.config.name} stopped.`);
+    this.event(proxy, 'proxyStopped', `Proxy ${proxy.config.name} stopped.`);
     this.admitHeld();
     this.checkSoftStopDone();
   }

@@ -49,6 +49,14 @@ export class Server implements ServerRuntime, LbServer {
   readonly minconn: number;
   /** Sessions waiting for a slot on this server (spec §7.6). */
   readonly queue: QueuedSession[] = [];
+  // stats counters (optional members of ServerRuntime)
+  maxQueueLength = 0;
+  lbTotal = 0;
+  downTransitions = 0;
+  checkHealth: number | undefined = undefined;
+  checkFailures = 0;
+  /** HTTP responses by class [1xx, 2xx, 3xx, 4xx, 5xx, other]. */
+  readonly httpResponses: number[] = [0, 0, 0, 0, 0, 0];
 
   constructor(owner: ServerOwner, config: ServerConfig, index: number, nowMs: number) {
     this.proxy = owner;
@@ -93,6 +101,17 @@ export class Server implements ServerRuntime, LbServer {
     this.proxy.serverSlotFreed(this);
   }
 
+  /** Adds a session to this server's queue. */
+  enqueue(q: QueuedSession): void {
+    this.queue.push(q);
+    if (this.queue.length > this.maxQueueLength) this.maxQueueLength = this.queue.length;
+  }
+
+  setCheckHealth(health: number, ok: boolean): void {
+    this.checkHealth = health;
+    if (!ok && this.state === 'UP') this.checkFailures++;
+  }
+
   setCheckStatus(status: string): void {
     this.checkStatus = status;
   }
@@ -125,6 +144,7 @@ export class Server implements ServerRuntime, LbServer {
     if (this.state !== 'DOWN') {
       this.lastChangeMs = Date.now();
       this.state = 'DOWN';
+      this.downTransitions++;
       requeued = this.proxy.serverChanged(this, true).requeued;
     }
     return this.counts(requeued);

@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { ProxyConfig, ServerConfig } from '../config/model.js';
 import type { ProxyLogger, ProcessLog } from '../log/types.js';
+import type { DebugLog } from '../log/debug.js';
 
 /**
  * A server's live state. Owned by runtime/server.ts; health checks flip `state` through
@@ -196,6 +197,15 @@ export interface ProxyRuntime {
   /** HTTP requests received (CSV `req_tot`) and responses by class [1xx..5xx, other] (`hrsp_*`). */
   readonly httpRequests?: number;
   readonly httpResponses?: readonly number[];
+  /** Optional (added by the runtime): present only with `-d`; where engines write their debug lines. */
+  readonly debug?: ProxyDebug;
+}
+
+/** `-d` output shared by the runtime (accept lines) and the engines (clihdr, srvhdr, closed…; spec §12.7). */
+export interface ProxyDebug {
+  readonly log: DebugLog;
+  /** The id the accept line gave this client socket. */
+  sessionId(socket: Socket): number | undefined;
 }
 
 /** A mode engine: takes ownership of an accepted client socket (after monitor-net checks). */

@@ -6,6 +6,7 @@ import type { TrafficLogRecord } from '../log/types.js';
 import type { ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
 import { plainAddress } from '../runtime/monitor-net.js';
 import { Tunnel } from './tunnel.js';
+import { handleFd } from '../log/debug.js';
 
 export const acceptTcpSession: SessionHandler = (proxy, socket, acceptTimeMs) => {
   new TcpSession(proxy, socket, acceptTimeMs);
@@ -25,6 +26,9 @@ class TcpSession {
   private done = false;
   private loggedAsap = false;
   private release: (() => void) | undefined;
+  /** `-d` only: fds for the closed line, read while the sockets are open. */
+  private clientFd = -1;
+  private serverFd = -1;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -77,6 +81,10 @@ class TcpSession {
     }
     this.tc = r.connectMs;
     this.release = r.release;
+    if (this.proxy.debug !== undefined) {
+      this.clientFd = handleFd(this.client);
+      this.serverFd = handleFd(r.socket);
+    }
     const cfg = this.proxy.config;
     if (cfg.options.logasap && this.proxy.log.enabled && (cfg.options.tcplog || cfg.options.httplog)) {
       this.loggedAsap = true;
@@ -103,6 +111,14 @@ class TcpSession {
   private end(): void {
     if (this.done) return;
     this.done = true;
+    const debug = this.proxy.debug;
+    if (debug !== undefined) {
+      const id = debug.sessionId(this.client);
+      if (id !== undefined) {
+        if (this.clientFd < 0) this.clientFd = handleFd(this.client);
+        debug.log.close('closed', id, this.proxy.config.name, this.clientFd, this.serverFd);
+      }
+    }
     if (this.release !== undefined) this.release();
     this.client.destroy();
     // logged after the client's 'close', when the runtime has decremented the session counters

@@ -23,11 +23,14 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   return out;
 }
 
-/** A run of `count` consecutive free ports (for `bind :p-q` ranges). */
+/**
+ * A run of `count` consecutive free ports (for `bind :p-q` ranges), searched below Linux's
+ * ephemeral range (32768+) where the many short-lived test connections do not land.
+ */
 export async function freePortRange(count: number, host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort(host);
-    if (base + count > 65535) continue;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (32000 - 20000 - count));
+    if (!(await canBind(host, base))) continue;
     let ok = true;
     for (let i = 1; i < count && ok; i++) ok = await canBind(host, base + i);
     if (ok) return base;
