@@ -165,6 +165,31 @@ test('guide 2.1: behind a layer-4 balancer — httplog, dontlognull (TCP health 
   assert.equal(syslog.messages().filter((m) => m.includes('webfarm')).length, 3, 'the TCP health checks were not logged');
 });
 
+test('guide 2.1 note: an HTTP health check from a monitor-net address is answered without forwarding nor logging', async (t) => {
+  const farm = await section2Farm();
+  t.after(() => farm.close());
+  const syslog = await startSyslogReceiver();
+  t.after(() => syslog.close());
+  const port = await freePort();
+  const cfg = section2Config(port, farm.port, `       option httplog\n       option dontlognull\n       monitor-net 127.0.0.8/31\n       log 127.0.0.1:${syslog.port} local0\n`);
+  const lb = await startTsproxy(cfg, port);
+  t.after(() => lb.stop());
+  await syslog.settle(300, 3000);
+  syslog.clear();
+  for (const from of ['127.0.0.8', '127.0.0.9']) {
+    const r = await exchange(port, 'GET /URI1 HTTP/1.0\r\n\r\n', { localAddress: from });
+    assert.equal(r.text, 'HTTP/1.0 200 OK\r\n\r\n');
+  }
+  assert.equal(farm.traffic(0).length + farm.traffic(1).length + farm.traffic(2).length + farm.traffic(3).length, 0);
+  // 127.0.0.10 is outside the /31 and is served normally
+  const served = await exchange(port, 'GET /URI1 HTTP/1.0\r\n\r\n', { localAddress: '127.0.0.10' });
+  assert.match(served.text, /A:\/URI1\n$/);
+  const lines = await syslog.waitFor(1, 3000);
+  await syslog.settle(300, 3000);
+  assert.equal(syslog.messages().filter((m) => m.includes('webfarm')).length, 1, lines.join('\n'));
+  assert.match(syslog.messages()[0]!, /127\.0\.0\.10:\d+ .* "GET \/URI1 HTTP\/1\.0"/);
+});
+
 test('guide 3: HTTPS offload in front — nameless listen, insert indirect nocache', async (t) => {
   const farm = await startFarm((l, req) => okReply(l, req, 'Cache-Control: public\r\n'));
   t.after(() => farm.close());
