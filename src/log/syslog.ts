@@ -67,7 +67,18 @@ export interface UdpDestination {
   address: string | undefined;
   /** A socket connected to this destination once ready: sends skip the per-datagram address lookup. */
   connected: UdpSocket | undefined;
+  /**
+   * Until this time (Date.now() ms), send through the unconnected socket: the server refused
+   * (ICMP port unreachable), and a connected socket would turn every later datagram into an
+   * error object. Then the connected socket is tried again.
+   */
+  refusedUntilMs: number;
+  /** This destination's send callback (one per destination, not per datagram). */
+  readonly onSent: (err: Error | null) => void;
 }
+
+/** How long a refusing log server is written to without a connected socket. */
+export const REFUSED_BACKOFF_MS = 1000;
 
 export interface SyslogSenderStats {
   readonly sent: number;
@@ -95,7 +106,7 @@ export class SyslogSender {
   private sentCount = 0;
   private droppedCount = 0;
   private errorCount = 0;
-  // one bound callback for every send: no closure per datagram
+  // for the unconnected sockets: one bound callback for every send, no closure per datagram
   private readonly onSent = (err: Error | null): void => {
     this.pending--;
     if (err) this.errorCount++;
@@ -110,7 +121,22 @@ export class SyslogSender {
     const key = `${family}|${host}|${port}`;
     const known = this.destinations.get(key);
     if (known) return known;
-    const dest: UdpDestination = { host, port, family, address: isIP(host) ? host : undefined, connected: undefined };
+    const dest: UdpDestination = {
+      host,
+      port,
+      family,
+      address: isIP(host) ? host : undefined,
+      connected: undefined,
+      refusedUntilMs: 0,
+      onSent: (err: Error | null): void => {
+        this.pending--;
+        if (err === null) this.sentCount++;
+        else {
+          this.errorCount++;
+          if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') dest.refusedUntilMs = Date.now() + REFUSED_BACKOFF_MS;
+        }
+      },
+    };
     this.destinations.set(key, dest);
     if (dest.address !== undefined) this.connect(dest);
     else {
@@ -136,8 +162,9 @@ export class SyslogSender {
     }
     this.pending++;
     try {
-      if (dest.connected !== undefined) dest.connected.send(datagram, this.onSent);
-      else {
+      if (dest.connected !== undefined && (dest.refusedUntilMs === 0 || this.backoffOver(dest))) {
+        dest.connected.send(datagram, dest.onSent);
+      } else {
         const socket = this.socketFor(dest.family);
         if (socket === undefined) {
           this.pending--;
@@ -151,6 +178,12 @@ export class SyslogSender {
       this.pending--;
       this.errorCount++;
     }
+  }
+
+  private backoffOver(dest: UdpDestination): boolean {
+    if (Date.now() < dest.refusedUntilMs) return false;
+    dest.refusedUntilMs = 0;
+    return true;
   }
 
   stats(): SyslogSenderStats {
