@@ -94,7 +94,7 @@ export function parseBindList(ctx: LineContext, text: string): BindSpec[] {
     if (firstText === '') ctx.fail(`Missing port number: '${entry}'`);
     const first = portNumber(firstText);
     const last = portNumber(lastText);
-    if (first === undefined || last === undefined) ctx.fail(`Invalid port '${dash < 0 ? hp.port : hp.port}' specified for address '${entry}'.`);
+    if (first === undefined || last === undefined) ctx.fail(`Invalid port '${hp.port}' specified for address '${entry}'.`);
     if (first < 1 || first > 65535) ctx.fail(`Invalid port '${first}' specified for address '${entry}'.`);
     if (last < 1 || last > 65535) ctx.fail(`Invalid port '${last}' specified for address '${entry}'.`);
     if (last < first) ctx.fail(`Invalid port range '${hp.port}' specified for address '${entry}': the end is below the start.`);

@@ -11,34 +11,33 @@ import { parseLogLine } from './log-line.js';
 import { parseOptionLine, setTransparent } from './options.js';
 import { parseStatsLine } from './stats.js';
 
-/** Keywords of later HAProxy releases, refused with a pointer to the legacy spelling (spec §15.4). */
+/** Keywords of later HAProxy releases, refused with a pointer to the legacy way (spec §15.4). */
 const MODERN: Readonly<Record<string, string>> = {
-  frontend: "use a 'listen' section",
-  backend: "use a 'listen' section",
-  use_backend: "one 'listen' section per farm",
-  default_backend: "one 'listen' section per farm",
-  acl: "'reqdeny'/'reqallow' regex rules",
-  'http-request': "the 'req*' regex rules ('reqadd', 'reqrep', 'reqdel', 'reqdeny', ...)",
-  'http-response': "the 'rsp*' regex rules ('rspadd', 'rsprep', 'rspdel', 'rspdeny', ...)",
-  'http-check': "'option httpchk <method> <uri> <version>'",
-  'tcp-request': "'monitor-net' or a 'reqdeny' rule",
-  'tcp-response': 'nothing equivalent',
-  block: "'reqdeny'",
-  reqtarpit: "'reqdeny'",
-  reqitarpit: "'reqideny'",
-  reqsetbe: "one 'listen' section per farm",
-  reqisetbe: "one 'listen' section per farm",
-  redirect: "'errorloc' or a server-side redirect",
-  'stick-table': "'cookie' persistence or 'balance source'",
-  'stick on': "'cookie' persistence or 'balance source'",
-  'default-server': "options on each 'server' line",
-  'http-reuse': 'nothing (server connections are not shared)',
-  'unique-id-format': 'nothing equivalent',
-  'log-format': "'option httplog' or 'option tcplog'",
-  'rspallow': "'rspdeny' rules only",
-  'rsppass': "'rspdeny' rules only",
-  'rspiallow': "'rspideny' rules only",
-  'rspipass': "'rspideny' rules only",
+  frontend: "legacy configurations use a 'listen' section",
+  backend: "legacy configurations use a 'listen' section",
+  use_backend: "legacy configurations use one 'listen' section per farm",
+  default_backend: "legacy configurations use one 'listen' section per farm",
+  acl: "legacy configurations use 'reqdeny'/'reqallow' regex rules",
+  'http-request': "legacy configurations use the 'req*' regex rules ('reqadd', 'reqrep', 'reqdel', 'reqdeny', ...)",
+  'http-response': "legacy configurations use the 'rsp*' regex rules ('rspadd', 'rsprep', 'rspdel', 'rspdeny', ...)",
+  'http-check': "legacy configurations use 'option httpchk <method> <uri> <version>'",
+  'tcp-request': "legacy configurations use 'monitor-net' or a 'reqdeny' rule",
+  'tcp-response': 'legacy HAProxy has nothing equivalent',
+  block: "legacy configurations use 'reqdeny'",
+  reqtarpit: "legacy configurations use 'reqdeny'",
+  reqitarpit: "legacy configurations use 'reqideny'",
+  reqsetbe: "legacy configurations use one 'listen' section per farm",
+  reqisetbe: "legacy configurations use one 'listen' section per farm",
+  redirect: "legacy configurations use 'errorloc' or a redirect from the server",
+  'stick-table': "legacy configurations use 'cookie' persistence or 'balance source'",
+  'default-server': "legacy configurations repeat the options on each 'server' line",
+  'http-reuse': 'legacy HAProxy has nothing equivalent (server connections are not shared)',
+  'unique-id-format': 'legacy HAProxy has nothing equivalent',
+  'log-format': "legacy configurations use 'option httplog' or 'option tcplog'",
+  rspallow: "legacy HAProxy only has 'rspdeny' response rules",
+  rsppass: "legacy HAProxy only has 'rspdeny' response rules",
+  rspiallow: "legacy HAProxy only has 'rspideny' response rules",
+  rspipass: "legacy HAProxy only has 'rspideny' response rules",
 };
 
 const TIMEOUT_HINTS: Readonly<Record<string, string>> = {
@@ -256,7 +255,7 @@ export function parseListenLine(p: ProxyDraft, ctx: LineContext, env: ListenEnv)
     // falls through (fail never returns)
     default: {
       const modern = MODERN[kw] ?? (kw.startsWith('stick') ? MODERN['stick-table'] : undefined);
-      if (modern) ctx.fail(`'${kw}' is not a legacy keyword (HAProxy 1.3+ only); legacy configurations use ${modern}.`);
+      if (modern) ctx.fail(`'${kw}' is not a legacy keyword (HAProxy 1.3+ only); ${modern}.`);
       ctx.fail(`unknown keyword '${kw}' in '${section}' section`);
     }
   }
