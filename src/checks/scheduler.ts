@@ -118,8 +118,13 @@ class ServerCheckLoop {
       return;
     }
     const startedMs = performance.now();
-    // legacy: the check must complete within `inter` of its start.
-    this.probe = startProbe(this.spec, this.interMs, (result) => this.onResult(result, startedMs));
+    try {
+      // legacy: the check must complete within `inter` of its start.
+      this.probe = startProbe(this.spec, this.interMs, (result) => this.onResult(result, startedMs));
+    } catch {
+      // e.g. a source address of the wrong family: a failed check, never a crash.
+      this.onResult({ ok: false, status: 'SOCKERR', timedOut: false }, startedMs);
+    }
   };
 
   private onResult(result: ProbeResult, startedMs: number): void {
@@ -128,7 +133,14 @@ class ServerCheckLoop {
     this.server.setCheckStatus(result.status);
     const step = applyCheckResult(this.health, result.ok, this.rise, this.fall);
     this.health = step.health;
-    if (step.transition !== undefined) reportTransition(this.proxy, this.server, step.transition);
+    if (step.transition !== undefined) {
+      try {
+        reportTransition(this.proxy, this.server, step.transition);
+      } catch (err) {
+        // A fault behind setUp()/setDown() must not take the whole process down from a socket callback.
+        this.proxy.processLog.alert(`Health check of server ${this.proxy.config.name}/${this.server.config.name}: ${(err as Error).message}`);
+      }
+    }
     if (this.stopped) return; // a report may have led the owner to stop us
     // 1.2.10+: strictly periodic (start + inter); a timed-out check ends at start + inter and
     // the next one starts `inter` after that.

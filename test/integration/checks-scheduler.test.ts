@@ -28,7 +28,7 @@ listen webfarm 127.0.0.1:${lbPort}
   for (const a of target.arrivals.slice(0, 3)) assert.equal(a.received.toString('latin1'), 'HEAD /running HTTP/1.1\r\nHost: www\r\n\r\n');
   const s = rt.runtime.proxy('webfarm')!.servers[0]!;
   assert.deepEqual([s.state, s.checkStatus], ['UP', 'L7OK']);
-  assert.deepEqual(rt.processLog.lines, [], 'no state change, nothing on stderr');
+  assert.deepEqual(rt.stderrLines(), [], 'no state change, nothing on stderr');
 });
 
 test('first checks are spread: inter + mininter*pos/nbchk, in declaration order (backups included)', async (t) => {
@@ -88,7 +88,7 @@ listen webfarm 127.0.0.1:${lbPort}
   const checksBefore = (message: string, from: number) =>
     target.arrivals.slice(from).filter((a) => a.atMs < (rt.processLog.timesMs.get(message) ?? Infinity)).length;
   assert.equal(checksBefore(down, before), 3, 'fall 3: three failed checks, then DOWN');
-  assert.deepEqual(rt.processLog.lines, [{ via: 'stderr-warning', level: undefined, text: down }]);
+  assert.deepEqual(rt.stderrLines(), [{ via: 'stderr-warning', level: undefined, text: down }]);
   assert.deepEqual(rt.sent.filter((l) => l.message.startsWith('Server')), [{ proxy: 'webfarm', level: LOG_ALERT, message: down }]);
 
   // A success between failures does not bring it back (rise 2 needs two in a row).
@@ -111,7 +111,7 @@ listen webfarm 127.0.0.1:${lbPort}
   assert.ok(await waitFor(() => webA.state === 'UP', 3000), 'UP again');
   const up = 'Server webfarm/webA is UP. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue.';
   assert.equal(checksBefore(up, beforeUp), 2, 'rise 2: two good checks, then UP');
-  assert.deepEqual(rt.processLog.lines.slice(1), [{ via: 'stderr-warning', level: undefined, text: up }]);
+  assert.deepEqual(rt.stderrLines().slice(1), [{ via: 'stderr-warning', level: undefined, text: up }]);
   assert.deepEqual(rt.sent.filter((l) => l.message.startsWith('Server'))[1], { proxy: 'webfarm', level: LOG_NOTICE, message: up });
 });
 
@@ -185,7 +185,7 @@ listen redir 127.0.0.1:${lbPort}
   assert.deepEqual(px.servers.map((s) => [s.state, s.checkStatus]), [['UP', 'L4OK'], ['UP', 'L4OK'], ['UP', 'L4OK']]);
   assert.ok(onAddr.arrivals.every((a) => a.remoteAddress === '127.0.0.5'), 'server source wins');
   assert.ok(onPort.arrivals.every((a) => a.remoteAddress === '127.0.0.7'), 'else the proxy source');
-  assert.deepEqual(rt.processLog.lines, []);
+  assert.deepEqual(rt.stderrLines(), []);
 });
 
 test('a hung check times out after inter, the next starts inter later, never two at once', async (t) => {
@@ -255,10 +255,10 @@ listen ${name} 127.0.0.1:${port}
   });
   old.stop();
   assert.ok(await waitFor(() => target.openNow === 0, 1000), 'the in-flight check of the stopped runtime was closed');
-  const oldLines = old.processLog.lines.length;
+  const oldLines = old.stderrLines().length;
   const arrivals = target.arrivals.length;
   assert.ok(await waitFor(() => target.arrivals.length >= arrivals + 2, 3000), 'the new runtime keeps checking');
-  assert.equal(old.processLog.lines.length, oldLines, 'the stopped runtime reports nothing more');
+  assert.equal(old.stderrLines().length, oldLines, 'the stopped runtime reports nothing more');
   assert.equal(fresh.runtime.proxy('fresh')!.servers[0]!.state, 'DOWN');
   assert.equal(off.runtime.proxies.length, 0, 'a disabled proxy is not built, hence not checked');
 });

@@ -5,7 +5,7 @@ import { parseConfigText } from '../../src/config/parser.js';
 import type { Level } from '../../src/config/model.js';
 import type { ClosableProxyLogger } from '../../src/log/proxy-logger.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { RecordingProcessLog } from './checks-fakes.js';
+import { RecordingProcessLog, type RecordedLine } from './checks-fakes.js';
 
 export interface SentLine {
   readonly proxy: string;
@@ -20,6 +20,8 @@ export interface CheckedRuntime {
   readonly sent: SentLine[];
   /** stderr texts of one kind, in order. */
   stderr(kind: 'alert' | 'warning'): string[];
+  /** Alert and warning lines (what a non-quiet process prints on stderr), in order. */
+  stderrLines(): RecordedLine[];
   stop(): void;
 }
 
@@ -49,6 +51,7 @@ export async function startCheckedRuntime(text: string, o: { recordSyslog?: bool
     processLog,
     sent,
     stderr: (kind) => processLog.lines.filter((l) => l.via === `stderr-${kind}`).map((l) => l.text),
+    stderrLines: () => processLog.lines.filter((l) => l.via === 'stderr-alert' || l.via === 'stderr-warning'),
     stop: () => runtime.stop(),
   };
 }
