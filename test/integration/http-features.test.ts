@@ -237,3 +237,19 @@ test('option forceclose: Connection: close both ways, the server write side is s
   assert.equal(be.requests[0]!.head, 'GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.equal(sawEnd, true);
 });
+
+test('errorfile sends the file as written instead of the built-in page', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tsproxy-errorfile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const page = 'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nback soon\n';
+  writeFileSync(join(dir, '503.http'), page);
+  const port = await freePort();
+  const dead = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n retries 0\n errorfile 503 ${join(dir, '503.http')}\n server a 127.0.0.1:${dead}\n`);
+  t.after(() => px.stop());
+  const r = await exchange(port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.equal(r.text, page);
+});
