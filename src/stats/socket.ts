@@ -75,7 +75,8 @@ export class StatsSocketServer {
     const direct = Buffer.byteLength(tmp) > MAX_SUN_PATH;
     const target = direct ? path : tmp;
     unlinkQuiet(target);
-    const server = net.createServer((socket) => this.onConnection(socket));
+    // half-open: a client may send its command and shut its side before reading the answer
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(target, () => {
