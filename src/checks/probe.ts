@@ -71,7 +71,8 @@ export function startProbe(spec: ProbeSpec, timeoutMs: number, done: (result: Pr
       // A status line of the right shape with a bad status is L7STS; anything else is not HTTP.
       return finish(false, firstRead.length >= 13 && firstRead.subarray(0, 7).toString('latin1') === 'HTTP/1.' ? 'L7STS' : 'L7RSP', false);
     }
-    finish(sslHelloReplyOk(firstRead), sslHelloReplyOk(firstRead) ? 'L6OK' : 'L6RSP', false);
+    const ok = sslHelloReplyOk(firstRead);
+    finish(ok, ok ? 'L6OK' : 'L6RSP', false);
   });
   // Closed before answering: refused/reset before connect is a layer-4 failure, after it a bad reply.
   socket.once('end', () => finish(false, `${layer}RSP`, false));
