@@ -70,10 +70,9 @@ function splitHostPort(text: string): { host: string; port: string } | undefined
 
 const PORT = /^[0-9]+$/;
 
+/** A decimal port number as written (may be out of range: callers check), or undefined. */
 function portNumber(text: string): number | undefined {
-  if (!PORT.test(text)) return undefined;
-  const v = Number(text);
-  return v <= 65535 ? v : 65536;
+  return PORT.test(text) ? Number(text) : undefined;
 }
 
 /**
@@ -95,8 +94,8 @@ export function parseBindList(ctx: LineContext, text: string): BindSpec[] {
     const first = portNumber(firstText);
     const last = portNumber(lastText);
     if (first === undefined || last === undefined) ctx.fail(`Invalid port '${hp.port}' specified for address '${entry}'.`);
-    if (first < 1 || first > 65535) ctx.fail(`Invalid port '${first}' specified for address '${entry}'.`);
-    if (last < 1 || last > 65535) ctx.fail(`Invalid port '${last}' specified for address '${entry}'.`);
+    if (first < 1 || first > 65535) ctx.fail(`Invalid port '${firstText}' specified for address '${entry}'.`);
+    if (last < 1 || last > 65535) ctx.fail(`Invalid port '${lastText}' specified for address '${entry}'.`);
     if (last < first) ctx.fail(`Invalid port range '${hp.port}' specified for address '${entry}': the end is below the start.`);
     const host = resolveHostPart(ctx, hp.host, entry);
     out.push({ host: host.host, family: host.family, port: first, portEnd: last, place: ctx.place });

@@ -96,7 +96,13 @@ function parseWith(sources: readonly ConfigSource[], options: ParseOptions, diag
 
   for (const source of sources) {
     let section: Section = 'none';
-    const lines = splitLines(source.text);
+    let text = source.text;
+    if (text.startsWith('\xef\xbb\xbf')) {
+      // A UTF-8 byte order mark (files saved by some Windows editors): not part of the first keyword.
+      text = text.slice(3);
+      diagnostics.push(makeDiagnostic('warning', { file: source.file, line: 1 }, 'ignoring the UTF-8 byte order mark at the start of the file.'));
+    }
+    const lines = splitLines(text);
     for (let index = 0; index < lines.length; index++) {
       const place: Place = { file: source.file, line: index + 1 };
       const raw = lines[index] as string;
