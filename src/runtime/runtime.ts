@@ -357,14 +357,17 @@ export class Runtime implements RuntimeControl {
       if (!this.softStopping && !this.stopped) {
         this.softStopping = true;
         this.stats.close(); // stats (H8): the runtime socket stops taking commands at once
+        // legacy: every proxy announces its stop first; the `stopped` lines follow as each grace ends
+        const now: Proxy[] = [];
         for (const proxy of this.proxies) {
           if (proxy.stopping || proxy.stopped) continue;
           proxy.softStopBegan();
           const grace = proxy.config.graceMs > 0 ? proxy.config.graceMs : 0;
           this.event(proxy, 'proxyStopping', `Stopping proxy ${proxy.config.name} in ${grace} ms.`);
           if (grace > 0) proxy.stopTimer = setTimeout(() => this.stopProxy(proxy), grace);
-          else this.stopProxy(proxy);
+          else now.push(proxy);
         }
+        for (const proxy of now) this.stopProxy(proxy);
       }
       this.checkSoftStopDone();
     });

@@ -198,3 +198,19 @@ test('300 concurrent clients through global maxconn 20: every one served, none r
   assert.equal(be.connections.length, 300);
   for (const c of clients) c.socket.destroy();
 });
+
+test('softStop message order: every Stopping line first, then the stopped lines', async (t) => {
+  const [p1, p2] = await freePorts(2);
+  const rt = await startRuntime([
+    proxy('one', { binds: [bind('127.0.0.1', p1!)], servers: [server('s', '127.0.0.1', 1)] }),
+    proxy('two', { binds: [bind('127.0.0.1', p2!)], servers: [server('s', '127.0.0.1', 1)] }),
+  ]);
+  t.after(() => rt.stop());
+  await rt.runtime.softStop();
+  assert.deepEqual(rt.processLog.lines.filter((l) => l.level === 'warning').map((l) => l.message), [
+    'Stopping proxy one in 0 ms.',
+    'Stopping proxy two in 0 ms.',
+    'Proxy one stopped.',
+    'Proxy two stopped.',
+  ]);
+});
