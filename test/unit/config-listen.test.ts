@@ -199,6 +199,7 @@ const BAD: readonly (readonly [string, RegExp, string?])[] = [
   ['stick-table type ip size 1m', /'stick-table' is not a legacy keyword/],
   ['stick on src', /'stick' is not a legacy keyword/],
   ['rspallow ^x', /'rspallow' is not a legacy keyword/],
+  ['no option httpclose', /^'no' is not a legacy keyword \(HAProxy 1\.3\+ only\); legacy HAProxy cannot clear an option set in 'defaults'/],
 ];
 
 for (const [body, message, kind] of BAD) {
