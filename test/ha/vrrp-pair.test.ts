@@ -163,6 +163,28 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
     assert.deepEqual(r.seen, { server: letter, from: via }, `${when}: forwarded by ${via}`);
   };
 
+  // --- 0. a hot reload of the master (-sf) is not a failover: a tsproxy runs at every moment.
+  const oldProxy = proxies.lb1;
+  const reloaded = await lab.start('lb1', 'tsproxy(reloaded)@lb1', [process.execPath, TSPROXY_BIN, '-f', cfg, '-sf', String(NetnsLab.pidInside(oldProxy.pid))]);
+  let moves = 0;
+  let gaps = 0; // samples where keepalived's `killall -0 tsproxy` would have found nothing
+  for (let i = 0; i < 80 && oldProxy.exit === null; i++) {
+    if (holder() !== 'lb1') moves++;
+    if (lab.pidsInHost('lb1', 'tsproxy').length === 0) gaps++;
+    await sleep(50);
+  }
+  assert.ok(oldProxy.exit !== null, `the old tsproxy finished after -sf:\n${reloaded.output}\n${oldProxy.output}`);
+  for (let i = 0; i < 25; i++) {
+    // keepalived's check interval and a few adverts: the VIP must not move.
+    if (holder() !== 'lb1') moves++;
+    await sleep(100);
+  }
+  assert.equal(gaps, 0, 'a tsproxy process ran on lb1 at every moment of the reload');
+  assert.equal(moves, 0, 'the VIP stayed on lb1 during the reload');
+  assert.ok(reloaded.alive(), `the new tsproxy runs:\n${reloaded.output}`);
+  proxies.lb1 = reloaded;
+  checkPersistence((await untilServed(cookie)).answer, LB.lb1, 'after a reload of lb1');
+
   // --- 1. kill the master's tsproxy: the vrrp_script fails, the backup takes the VIP.
   const lb1Pids = lab.pidsInHost('lb1', 'tsproxy');
   assert.deepEqual(lb1Pids, [proxies.lb1.pid], 'lb1 runs one tsproxy (named so in the kernel), and killall -0 sees it');

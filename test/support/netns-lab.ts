@@ -341,6 +341,13 @@ export class NetnsLab {
     must(['ip', '-n', this.switchNs, 'link', 'set', `v-${host}`, up ? 'up' : 'down']);
   }
 
+  /** The PID a host-side process has inside its own PID namespace (what `cat pidfile` says there). */
+  static pidInside(hostPid: number): number {
+    const status = readFileSync(`/proc/${hostPid}/status`, 'utf8');
+    const ids = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    return Number(ids[ids.length - 1] ?? hostPid);
+  }
+
   /** Host PIDs of processes inside the host's PID namespace whose kernel name is `comm`. */
   pidsInHost(host: string, comm: string): number[] {
     const info = this.hosts.get(host);
