@@ -66,6 +66,9 @@ export class Tunnel {
       }
       if (from.timer !== undefined) from.timer.refresh();
       if (to.closed) return;
+      // bytes handed to the other side are activity there too: a download whose client never
+      // sends anything must not hit clitimeout while it flows
+      if (to.timer !== undefined) to.timer.refresh();
       if (!dst.write(chunk)) {
         // backpressure: stop reading here until the other side drained
         to.writePending = true;

@@ -199,3 +199,31 @@ test('clitimeout fires when the client stops reading what the proxy has to send,
   assert.equal(s.rt.log('px').records[0]!.termination, 'cD');
   await stillServing(s);
 });
+
+test('a download longer than clitimeout, the client never sending: not cut while bytes flow', async (t) => {
+  const s = await setup(t, await startBackend({ kind: 'drip', chunks: 12, chunkBytes: 1000, intervalMs: 40 }), {
+    clientTimeoutMs: 150,
+    serverTimeoutMs: 150,
+  });
+  const c = await connectClient(s.port);
+  await c.ended(5000);
+  assert.equal(c.data().length, 12000);
+  c.socket.end();
+  await s.rt.log('px').waitRecords(1);
+  assert.equal(s.rt.log('px').records[0]!.termination, '--');
+});
+
+test('an upload longer than srvtimeout, the server never answering: not cut while bytes flow', async (t) => {
+  const be = await startBackend({ kind: 'reply-on-end', reply: (b) => `${b.length}` });
+  const s = await setup(t, be, { clientTimeoutMs: 150, serverTimeoutMs: 150 });
+  const c = await connectClient(s.port);
+  for (let i = 0; i < 12; i++) {
+    c.socket.write(Buffer.alloc(1000, 65));
+    await sleep(40);
+  }
+  c.socket.end();
+  await c.ended(5000);
+  assert.equal(c.text(), '12000');
+  await s.rt.log('px').waitRecords(1);
+  assert.equal(s.rt.log('px').records[0]!.termination, '--');
+});

@@ -30,6 +30,8 @@ export type BackendBehaviour =
   | { kind: 'reset'; afterBytes: number }
   /** Sends `bytes` bytes of a deterministic pattern, then ends; records what it gets. */
   | { kind: 'source'; bytes: number }
+  /** Sends `chunks` chunks of `chunkBytes` every `intervalMs`, then ends; records what it gets. */
+  | { kind: 'drip'; chunks: number; chunkBytes: number; intervalMs: number }
   /** Reads everything, answers `reply(received)` when the client half-closes. */
   | { kind: 'reply-on-end'; reply: (received: Buffer) => string | Buffer };
 
@@ -127,6 +129,20 @@ export function startBackend(behaviour: BackendBehaviour, host = '127.0.0.1', po
           socket.end();
         };
         pump();
+        break;
+      }
+      case 'drip': {
+        socket.on('data', record);
+        let n = 0;
+        const timer = setInterval(() => {
+          if (socket.destroyed) return clearInterval(timer);
+          socket.write(patternChunk(n * behaviour.chunkBytes, behaviour.chunkBytes));
+          if (++n >= behaviour.chunks) {
+            clearInterval(timer);
+            socket.end();
+          }
+        }, behaviour.intervalMs);
+        socket.on('close', () => clearInterval(timer));
         break;
       }
       case 'reply-on-end':
