@@ -1,6 +1,7 @@
 // The statistics rows: one FRONTEND, one per server and one BACKEND row per proxy, read from the
 // runtime's plain counters at the moment of the request. Pure: the CSV, the HTML page, the
 // Prometheus text and the runtime socket all render these same rows.
+import type { ServerConfig } from '../config/model.js';
 import type { ProxyRuntime, ServerRuntime } from '../runtime/types.js';
 
 /** CSV `type`: 0 = frontend, 1 = backend, 2 = server. */
@@ -86,7 +87,9 @@ interface ServerState {
  * below rise = DOWN) gives "DOWN 1/2" (going up: successes so far / rise) and "UP 2/3" (going
  * down: health left / fall).
  */
-export function serverState(s: ServerRuntime): ServerState {
+export function serverState(
+  s: Pick<ServerRuntime, 'maintenance' | 'state' | 'checkHealth'> & { readonly config: Pick<ServerConfig, 'check' | 'rise' | 'fall'> },
+): ServerState {
   if (s.maintenance) return { csv: 'MAINT', html: 'MAINT', shade: 'maint' };
   if (!s.config.check) {
     // legacy: an unchecked server is always UP unless set down administratively
