@@ -92,14 +92,17 @@ tsproxy demo is running.
   demo web servers: ${servers}
 
 Try:
-  curl -v ${url}                    # round robin: run it a few times, the server changes;
-                                                  # note the "Set-Cookie: SERVERID=..." tsproxy adds
-  open ${url} in a browser          # the browser keeps the cookie: reloads stay on one server
-  curl -c /tmp/jar -b /tmp/jar ${url}   # a cookie jar: the same server every time
-  press 1-4 (or a-d) here to stop/start webA-webD; within a few seconds the health check
-    (HEAD /index.html) marks it DOWN, and a client whose cookie points to it is moved to
-    another server with a new cookie. Press the key again to bring it back.
-  or from another terminal: kill -USR1 ${process.pid} (webA), kill -USR2 ${process.pid} (webB).
+  curl -v ${url}
+      round robin: run it a few times, another server answers each time; note the
+      "Set-Cookie: SERVERID=..." header tsproxy adds to the answer
+  curl -c /tmp/jar -b /tmp/jar ${url}
+      with a cookie jar the client sends SERVERID back: the same server every time
+  ${url} in a browser
+      the browser keeps the cookie too: reloads stay on one server
+  press 1-4 (or a-d) here to stop/start webA-webD (or kill -USR1 ${process.pid} for webA,
+  kill -USR2 ${process.pid} for webB): within a few seconds the health check (HEAD /index.html)
+      marks the server DOWN, and a client whose cookie names it moves to another server
+      with a new cookie; start it again and the check brings it back UP
   press s for the servers' state, q or Ctrl-C to stop everything.
 `;
 }
