@@ -19,7 +19,7 @@ export const HELP_TEXT =
   '  prompt         : toggle interactive mode with prompt\n' +
   '  quit           : disconnect\n' +
   '  show info      : report information about the running process\n' +
-  '  show stat      : report counters for each proxy and server (CSV)\n' +
+  '  show stat [<iid> <type> <sid>] : report counters for each proxy and server (CSV)\n' +
   '  show servers state [<proxy>] : dump the servers\' state\n' +
   '  get weight     : report a server\'s current weight\n' +
   '  set weight     : change a server\'s weight (admin)\n' +
@@ -105,6 +105,29 @@ export function showServersState(env: StatsEnvironment, only: string | undefined
   return out;
 }
 
+const STAT_USAGE = 'Usage: show stat [<iid>|<proxy> <type> <sid>] (type: -1, or 1 frontends + 2 backends + 4 servers).\n';
+
+/** `show stat [<iid> <type> <sid>]`: -1 = any; <iid> may also be a proxy name (later releases). */
+export function showStat(env: StatsEnvironment, args: readonly string[], nowMs: number): string {
+  const rows = collectRows(env.proxies(), { processNumber: env.processNumber, nowMs });
+  if (args.length === 0) return renderCsv(rows);
+  if (args.length !== 3) return STAT_USAGE;
+  const int = (v: string): number | undefined => (/^-?[0-9]{1,9}$/.test(v) ? Number(v) : undefined);
+  const [pxArg, typeArg, sidArg] = args as [string, string, string];
+  const iid = int(pxArg);
+  const type = int(typeArg);
+  const sid = int(sidArg);
+  if (type === undefined || sid === undefined || (type !== -1 && (type < 1 || type > 7))) return STAT_USAGE;
+  const mask = type === -1 ? 7 : type;
+  return renderCsv(
+    rows.filter((r) => {
+      if (iid !== undefined ? iid !== -1 && r.iid !== iid : r.pxname !== pxArg) return false;
+      if ((mask & (r.type === 0 ? 1 : r.type === 1 ? 2 : 4)) === 0) return false;
+      return sid === -1 || r.type !== 2 || r.sid === sid;
+    }),
+  );
+}
+
 type Lookup = { readonly server: ServerRuntime } | { readonly error: string };
 
 /** `<proxy>/<server>` → the server, or HAProxy's error text. */
@@ -149,7 +172,7 @@ export function runCommand(words: readonly string[], env: StatsEnvironment, leve
       return r('', { quit: true });
     case 'show':
       if (w1 === 'info') return r(showInfo(env, nowMs));
-      if (w1 === 'stat') return r(renderCsv(collectRows(env.proxies(), { processNumber: env.processNumber, nowMs })));
+      if (w1 === 'stat') return r(showStat(env, words.slice(2), nowMs));
       if (w1 === 'servers' && w2 === 'state') return r(showServersState(env, w3, nowMs));
       return r(HELP_TEXT);
     case 'get':

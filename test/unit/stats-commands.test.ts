@@ -90,3 +90,37 @@ test('anything else gets the command list, quit stops, prompt toggles; nothing t
   assert.equal(runLine('prompt; prompt', env, 'admin').togglePrompt, false);
   assert.equal(runLine('', env, 'admin').output, '');
 });
+
+test('show stat <iid> <type> <sid> filters proxies, row types and servers', () => {
+  const { config } = parseConfigText(
+    `
+listen one 127.0.0.1:1
+  mode http
+  balance roundrobin
+  server a 127.0.0.1:2
+  server b 127.0.0.1:3
+listen two 127.0.0.1:4
+  mode tcp
+  balance roundrobin
+  server c 127.0.0.1:5
+`,
+    'unit.cfg',
+  );
+  const env = new Runtime(config, runtimeOptions()).stats.environment;
+  const names = (args: string) =>
+    runLine(`show stat ${args}`, env, 'user')
+      .output.split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.split(',').slice(0, 2).join('/'));
+  assert.deepEqual(names(''), ['one/FRONTEND', 'one/a', 'one/b', 'one/BACKEND', 'two/FRONTEND', 'two/c', 'two/BACKEND']);
+  assert.deepEqual(names('-1 -1 -1'), names(''));
+  assert.deepEqual(names('2 -1 -1'), ['two/FRONTEND', 'two/c', 'two/BACKEND']);
+  assert.deepEqual(names('two -1 -1'), ['two/FRONTEND', 'two/c', 'two/BACKEND']);
+  assert.deepEqual(names('-1 4 -1'), ['one/a', 'one/b', 'two/c']);
+  assert.deepEqual(names('-1 3 -1'), ['one/FRONTEND', 'one/BACKEND', 'two/FRONTEND', 'two/BACKEND']);
+  assert.deepEqual(names('1 4 2'), ['one/b']);
+  assert.deepEqual(names('nope -1 -1'), []);
+  for (const bad of ['1', '1 2', '1 x -1', '1 8 -1', '1 0 -1']) {
+    assert.match(runLine(`show stat ${bad}`, env, 'user').output, /^Usage: show stat/, bad);
+  }
+});
