@@ -23,10 +23,22 @@ export type ChunkFeed =
   | { readonly kind: 'done'; readonly consumed: number }
   | { readonly kind: 'error'; readonly reason: string };
 
-const SIZE_RE = /^([0-9A-Fa-f]{1,13})[ \t]*(;.*)?$/;
+// whitespace only before an extension (BWS ";"), never alone after the size
+const SIZE_RE = /^([0-9A-Fa-f]{1,13})([ \t]*;.*)?$/;
 // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), values token or quoted-string
 const EXT_RE = /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t\x20-\x7e\x80-\xff])*"))?)*$/;
 const TRAILER_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
+const FORBIDDEN_TRAILERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 const MOOT = Buffer.alloc(0);
 const CRLF = Buffer.from('\r\n', 'latin1');
 
@@ -139,6 +151,8 @@ export class ChunkedDecoder {
     }
     if (!TRAILER_RE.test(text)) return 'invalid trailer line';
     this.trailerBytes += text.length + 2;
+    // RFC 9110 §6.5.1: framing, routing and connection fields are not allowed in trailers
+    if (FORBIDDEN_TRAILERS.has(text.slice(0, text.indexOf(':')).toLowerCase())) return undefined;
     this.emit(Buffer.from(text + '\r\n', 'latin1'));
     return undefined;
   }

@@ -64,9 +64,10 @@ for (let c = 0; c < 256; c++) {
 // field-vchar / SP / HTAB / obs-text: everything but CTLs (except HTAB) and DEL
 const VCHAR = new Uint8Array(256);
 for (let c = 0; c < 256; c++) VCHAR[c] = c === 0x09 || (c >= 0x20 && c !== 0x7f) ? 1 : 0;
-// request-target: visible ASCII and obs-text, no space, no CTL
+// request-target: visible ASCII only (RFC 3986 characters are a subset; raw bytes >= 0x80 are
+// refused as strict parsers downstream do), no space, no CTL
 const URICHAR = new Uint8Array(256);
-for (let c = 0; c < 256; c++) URICHAR[c] = c > 0x20 && c !== 0x7f ? 1 : 0;
+for (let c = 0; c < 256; c++) URICHAR[c] = c > 0x20 && c < 0x7f ? 1 : 0;
 
 function isToken(s: string, from: number, to: number): boolean {
   if (to <= from) return false;
@@ -136,6 +137,8 @@ function splitList(value: string, out: string[]): void {
 
 interface FramingHeaders {
   readonly contentLength: number | undefined;
+  /** Several Content-Length lines, a list value or odd spacing: forwarded as one canonical line (RFC 9110 §8.6). */
+  readonly contentLengthRepeated: boolean;
   readonly codings: readonly string[] | undefined;
   readonly connection: ConnectionInfo;
   readonly upgradeHeader: boolean;
@@ -143,10 +146,13 @@ interface FramingHeaders {
 }
 
 const CL_RE = /^[0-9]{1,16}$/;
+/** The text after `Content-Length:` in its usual spelling. */
+const CL_CANONICAL_RE = /^ ?[0-9]+$/;
 
 /** Collects and checks the framing headers; a string is the rejection reason. */
 function framingHeaders(headers: readonly string[]): FramingHeaders | string {
   let contentLength: number | undefined;
+  let contentLengthRepeated = false;
   let codings: string[] | undefined;
   const tokens: string[] = [];
   let upgradeHeader = false;
@@ -158,6 +164,8 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
     if (isHeader(line, 'content-length')) {
       const v = headerValue(line);
       const parts = v.split(',');
+      // anything but `Name: digits` (repeats, lists, tabs, odd spacing) is forwarded canonical
+      if (contentLength !== undefined || parts.length > 1 || !CL_CANONICAL_RE.test(line.slice(15))) contentLengthRepeated = true;
       for (const p of parts) {
         const t = p.trim();
         if (!CL_RE.test(t)) return 'malformed Content-Length';
@@ -181,6 +189,7 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
   }
   return {
     contentLength,
+    contentLengthRepeated,
     codings,
     connection: {
       close: tokens.includes('close'),
@@ -191,6 +200,21 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
     upgradeHeader,
     expectContinue,
   };
+}
+
+/** Replaces repeated identical Content-Length values by one `Content-Length: N` line, in place. */
+function collapseContentLength(headers: string[], length: number): void {
+  let first = true;
+  for (let i = 0; i < headers.length; i++) {
+    if (!isHeader(headers[i]!, 'content-length')) continue;
+    if (first) {
+      headers[i] = `Content-Length: ${length}`;
+      first = false;
+    } else {
+      headers.splice(i, 1);
+      i--;
+    }
+  }
 }
 
 /** True if the coding list ends with a single `chunked` (RFC 9112 §6.3). */
@@ -255,6 +279,7 @@ export function parseRequestHead(lines: string[]): ParseResult<RequestHead> {
   } else if (f.contentLength !== undefined && f.contentLength > 0) {
     framing = { kind: 'length', length: f.contentLength };
   }
+  if (f.contentLengthRepeated && f.contentLength !== undefined) collapseContentLength(headers, f.contentLength);
   const method = requestLine.slice(0, sp1);
   return {
     ok: true,
@@ -303,6 +328,8 @@ export function parseResponseHead(lines: string[]): ParseResult<ResponseHead> {
   if (f.codings !== undefined && f.contentLength !== undefined) {
     // drop the Content-Length the server should not have sent (RFC 9112 §6.3 point 3)
     for (let i = headers.length - 1; i >= 0; i--) if (isHeader(headers[i]!, 'content-length')) headers.splice(i, 1);
+  } else if (f.contentLengthRepeated && f.contentLength !== undefined) {
+    collapseContentLength(headers, f.contentLength);
   }
   return {
     ok: true,

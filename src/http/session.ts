@@ -16,6 +16,7 @@ import { MONITOR_URI_REPLY } from './errors.js';
 import { scanHead, serializeHead } from './head.js';
 import type { HttpInterceptor } from './intercept.js';
 import {
+  isHeader,
   parseRequestHead,
   parseResponseHead,
   responseFraming,
@@ -43,6 +44,11 @@ export function createHttpSessionHandler(options: HttpSessionOptions = {}): Sess
 }
 
 export const acceptHttpSession: SessionHandler = createHttpSessionHandler();
+
+/** An interim head without Content-Length / Transfer-Encoding lines. */
+function interimLines(lines: string[]): string[] {
+  return lines.filter((l, i) => i === 0 || (!isHeader(l, 'content-length') && !isHeader(l, 'transfer-encoding')));
+}
 
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
@@ -139,6 +145,7 @@ class HttpSession {
   /** Log records waiting for the client socket's close (counters already decremented then). */
   private pendingLogs: Transaction[] = [];
   private unregisterSoftStop: (() => void) | undefined;
+  private crashed = false;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -158,14 +165,42 @@ class HttpSession {
     const c = this.client;
     c.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
-    c.on('data', (d: Buffer) => this.onClientData(d));
-    c.on('end', () => this.onClientEnd());
-    c.on('error', () => this.onClientGone());
-    c.on('close', () => this.onClientClose());
-    c.on('drain', () => this.onClientDrain());
-    c.on('timeout', () => this.onClientTimeout());
-    if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(() => this.onSoftStop());
+    c.on('data', this.guard((d: Buffer) => this.onClientData(d)));
+    c.on('end', this.guard(() => this.onClientEnd()));
+    c.on('error', this.guard(() => this.onClientGone()));
+    c.on('close', this.guard(() => this.onClientClose()));
+    c.on('drain', this.guard(() => this.onClientDrain()));
+    c.on('timeout', this.guard(() => this.onClientTimeout()));
+    if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(this.guard(() => this.onSoftStop()));
     this.newTransaction(this.acceptTimeMs);
+  }
+
+  /**
+   * Wraps an event callback: an unexpected exception in this session is reported and ends the
+   * session (both connections) instead of taking the process down.
+   */
+  private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.crash(err);
+      }
+    };
+  }
+
+  private crash(err: unknown): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    const msg = err instanceof Error ? err.message : String(err);
+    this.proxy.processLog.alert(`Proxy ${this.proxy.config.name}: internal error in an HTTP session, closed: ${msg}`);
+    try {
+      if (this.tx?.conn !== undefined) this.dropConn(this.tx.conn);
+      if (this.idle !== undefined) this.dropConn(this.idle);
+    } catch {
+      // best effort
+    }
+    this.client.destroy();
   }
 
   // ---------------------------------------------------------------- request side
@@ -185,7 +220,7 @@ class HttpSession {
     if (this.headTimer !== undefined) clearTimeout(this.headTimer);
     this.headTimer = undefined;
     if (this.clitimeoutMs <= 0) return;
-    this.headTimer = setTimeout(() => this.onHeadTimeout(), this.clitimeoutMs);
+    this.headTimer = setTimeout(this.guard(() => this.onHeadTimeout()), this.clitimeoutMs);
   }
 
   private clearHeadTimer(): void {
@@ -321,7 +356,7 @@ class HttpSession {
       if (analysis.tarpit) {
         // reqtarpit: hold the client for contimeout, then 500 (modern `timeout tarpit` default)
         tx.phase = 'connecting';
-        tx.tarpitTimer = setTimeout(() => this.replyError(tx, 500, 'PT'), Math.max(0, cfg.connectTimeoutMs));
+        tx.tarpitTimer = setTimeout(this.guard(() => this.replyError(tx, 500, 'PT')), Math.max(0, cfg.connectTimeoutMs));
         return;
       }
       this.replyError(tx, 403, 'PR');
@@ -413,10 +448,13 @@ class HttpSession {
   /** Asks the runtime for a server connection; tolerates a callback run synchronously. */
   private startConnect(tx: Transaction, request: ConnectRequest): void {
     let called = false;
-    const pending = this.proxy.connect(request, (result) => {
-      called = true;
-      this.onConnected(tx, result);
-    });
+    const pending = this.proxy.connect(
+      request,
+      this.guard((result: ConnectResult) => {
+        called = true;
+        this.onConnected(tx, result);
+      }),
+    );
     if (!called) tx.pending = pending;
   }
 
@@ -451,12 +489,12 @@ class HttpSession {
     const s = conn.socket;
     s.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.srvtcpka) s.setKeepAlive(true);
-    s.on('data', (d: Buffer) => this.onServerData(conn, d));
-    s.on('end', () => this.onServerEnd(conn));
-    s.on('error', () => this.onServerGone(conn, true));
-    s.on('close', () => this.onServerGone(conn, false));
-    s.on('drain', () => this.onServerDrain(conn));
-    s.on('timeout', () => this.onServerTimeout(conn));
+    s.on('data', this.guard((d: Buffer) => this.onServerData(conn, d)));
+    s.on('end', this.guard(() => this.onServerEnd(conn)));
+    s.on('error', this.guard(() => this.onServerGone(conn, true)));
+    s.on('close', this.guard(() => this.onServerGone(conn, false)));
+    s.on('drain', this.guard(() => this.onServerDrain(conn)));
+    s.on('timeout', this.guard(() => this.onServerTimeout(conn)));
     this.attachServer(tx, conn, result.redispatched, result.connectMs);
   }
 
@@ -611,8 +649,9 @@ class HttpSession {
           this.badResponse(tx, conn);
           return;
         }
-        // decision 15: interim responses pass untouched (never to an HTTP/1.0 client)
-        if (tx.head?.versionMinor === 1) this.client.write(serializeHead(scan.lines));
+        // decision 15: interim responses pass untouched (never to an HTTP/1.0 client), except
+        // for framing fields a 1xx must not carry (RFC 9110 §8.6, §6.1)
+        if (tx.head?.versionMinor === 1) this.client.write(serializeHead(interimLines(scan.lines)));
         continue;
       }
       tx.resBuf = undefined;

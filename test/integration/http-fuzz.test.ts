@@ -13,15 +13,15 @@ interface LlParser {
   [k: number]: unknown;
 }
 interface LlBinding {
-  HTTPParser: { new (): LlParser; REQUEST: number; kOnHeadersComplete: number; kOnMessageComplete: number; kOnBody: number; kOnHeaders: number; kOnExecute: number };
+  HTTPParser: { new (): LlParser; REQUEST: number; RESPONSE: number; kOnHeadersComplete: number; kOnMessageComplete: number; kOnBody: number; kOnHeaders: number; kOnExecute: number };
 }
 
-/** Number of complete requests in `bytes` per llhttp, or the error code. */
-function strictParse(bytes: Buffer): { requests: number; error: string | undefined } {
+/** Number of complete messages in `bytes` per llhttp, or the error code. */
+function strictParse(bytes: Buffer, kind: 'request' | 'response' = 'request'): { requests: number; error: string | undefined } {
   process.noDeprecation = true;
   const { HTTPParser } = (process as unknown as { binding(n: string): LlBinding }).binding('http_parser');
   const p = new HTTPParser();
-  p.initialize(HTTPParser.REQUEST, {});
+  p.initialize(kind === 'request' ? HTTPParser.REQUEST : HTTPParser.RESPONSE, {});
   let requests = 0;
   p[HTTPParser.kOnHeadersComplete] = () => 0;
   p[HTTPParser.kOnMessageComplete] = () => {
@@ -143,4 +143,44 @@ test('fuzz: 400 mutated requests; no crash, nothing invalid forwarded, every for
   // still serving
   const ok = await exchange(port, 'GET /still HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.match(ok.text, /A:\/still\n$/);
+});
+
+const RESPONSE_SEEDS = [
+  'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: SERVERID=x\r\n\r\nhello',
+  'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+  'HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nuntil close',
+  'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n',
+];
+
+test('fuzz: 300 mutated responses; no crash, the client gets a strict-parsable response or the 502 page', async (t) => {
+  const r = rng(424242);
+  let current: Buffer = Buffer.alloc(0);
+  const be = await startHttpBackend('A', () => ({ kind: 'close', data: current }));
+  t.after(() => be.close());
+  const port = await freePort();
+  const px = await startHttpProxy(
+    `listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n cookie SERVERID insert indirect\n clitimeout 1000\n srvtimeout 1000\n server a 127.0.0.1:${be.port} cookie A\n`,
+  );
+  t.after(() => px.stop());
+  const page502 = 'HTTP/1.0 502 Bad Gateway\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n';
+  let bad = 0;
+  let relayed = 0;
+  for (let i = 0; i < 300; i++) {
+    current = mutate(Buffer.from(RESPONSE_SEEDS[i % RESPONSE_SEEDS.length]!, 'latin1'), r);
+    const res = await exchange(port, 'GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { timeoutMs: 3000 });
+    if (res.text.endsWith(page502) && !res.text.slice(0, -page502.length).includes('HTTP/1.0 502')) {
+      bad++;
+      // only interim responses may precede the page
+      assert.equal(strictParse(Buffer.from(res.text.slice(0, -page502.length), 'latin1'), 'response').error, undefined, `case ${i}`);
+      continue;
+    }
+    relayed++;
+    const v = strictParse(res.data, 'response');
+    assert.equal(v.error, undefined, `case ${i}: server sent ${JSON.stringify(current.toString('latin1'))}, client got ${JSON.stringify(res.text)}`);
+  }
+  assert.ok(bad > 30, `only ${bad} refused`);
+  assert.ok(relayed > 30, `only ${relayed} relayed`);
+  current = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  const ok = await exchange(port, 'GET /still HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.match(ok.text, /\r\n\r\nok$/);
 });

@@ -54,6 +54,7 @@ const rejected: [string, string][] = [
   ['two spaces', 'GET  / HTTP/1.1\r\n\r\n'],
   ['CTL in URI', 'GET /a\x01b HTTP/1.1\r\n\r\n'],
   ['NUL in URI', 'GET /a\x00 HTTP/1.1\r\n\r\n'],
+  ['raw 0xff in URI', 'GET /\xff HTTP/1.1\r\n\r\n'],
   ['bad method char', 'G(T / HTTP/1.1\r\n\r\n'],
   ['trailing space after version', 'GET / HTTP/1.1 \r\n\r\n'],
 ];
@@ -104,6 +105,18 @@ test('framing of valid requests', () => {
   assert.deepEqual(f('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'), { kind: 'chunked' });
   assert.deepEqual(f('POST / HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n'), { kind: 'chunked' });
   assert.deepEqual(f('POST / HTTP/1.1\r\nContent-Length: 9007199254740991\r\n\r\n'), { kind: 'length', length: 9007199254740991 });
+});
+
+test('repeated identical Content-Length values are forwarded as one line (RFC 9110 §8.6)', () => {
+  const r = req('POST / HTTP/1.1\r\ncontent-length:10\r\nHost: h\r\nContent-Length: 10, 10\r\n\r\n');
+  assert.ok(r.parsed?.ok);
+  assert.deepEqual(r.parsed.head.headers, ['Content-Length: 10', 'Host: h']);
+  const single = req('POST / HTTP/1.1\r\ncontent-length:10\r\n\r\n');
+  assert.ok(single.parsed?.ok);
+  assert.deepEqual(single.parsed.head.headers, ['content-length:10']);
+  const tab = req('POST / HTTP/1.1\r\nContent-Length: 10\t\r\n\r\n');
+  assert.ok(tab.parsed?.ok);
+  assert.deepEqual(tab.parsed.head.headers, ['Content-Length: 10']);
 });
 
 test('obs-text (0x80-0xff) allowed in values and kept byte for byte', () => {
@@ -183,10 +196,12 @@ test('chunked: valid bodies re-emitted with CRLF, rest left for the next message
   assert.equal(r.consumed, 15);
   const lf = dechunk('5\nhello\n0\nX-T: 1\n\n');
   assert.equal(lf.out, '5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n');
+  const dropped = dechunk('0\r\nContent-Length: 3\r\nX-Ok: 1\r\nhost: h\r\n\r\n');
+  assert.equal(dropped.out, '0\r\nX-Ok: 1\r\n\r\n');
   const ext = dechunk('5;name=val\r\nhello\r\n0\r\n\r\n');
   assert.equal(ext.out, '5;name=val\r\nhello\r\n0\r\n\r\n');
   // byte by byte
-  const text = 'a\r\n0123456789\r\n3\r\nabc\r\n0\r\nTrailer: x\r\n\r\n';
+  const text = 'a\r\n0123456789\r\n3\r\nabc\r\n0\r\nX-Trailer: x\r\n\r\n';
   const split = dechunk([...Buffer.from(text)].map((c) => Buffer.from([c])));
   assert.equal(split.result, 'done');
   assert.equal(split.out, text);
@@ -196,6 +211,8 @@ test('chunked: invalid chunk-size lines, trailers and framing refused', () => {
   for (const bad of [
     '0x5\r\nhello\r\n0\r\n\r\n',
     '5 junk\r\nhello\r\n0\r\n\r\n',
+    '5\t\r\nhello\r\n0\r\n\r\n',
+    '5 \r\nhello\r\n0\r\n\r\n',
     '\r\nhello\r\n0\r\n\r\n',
     '-5\r\nhello\r\n0\r\n\r\n',
     '+5\r\nhello\r\n0\r\n\r\n',
