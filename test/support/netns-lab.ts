@@ -44,8 +44,12 @@ export function labUnavailableReason(extraCommands: readonly string[] = []): str
   const r = sh(['ip', 'netns', 'add', probe]);
   if (r.code !== 0) return `cannot create a network namespace here: ${r.stderr.trim()}`;
   const pidns = sh(['ip', 'netns', 'exec', probe, 'unshare', '--pid', '--fork', '--mount-proc', 'true']);
+  const bridge = sh(['ip', '-n', probe, 'link', 'add', 'br0', 'type', 'bridge']);
+  const veth = sh(['ip', '-n', probe, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb']);
   sh(['ip', 'netns', 'del', probe]);
   if (pidns.code !== 0) return `cannot create a PID namespace here: ${pidns.stderr.trim()}`;
+  if (bridge.code !== 0) return `cannot create a bridge (kernel without bridge support?): ${bridge.stderr.trim()}`;
+  if (veth.code !== 0) return `cannot create a veth pair (kernel without veth support?): ${veth.stderr.trim()}`;
   return null;
 }
 
