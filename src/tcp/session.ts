@@ -75,7 +75,6 @@ class TcpSession {
     this.tw = r.queueMs;
     if (!r.ok) {
       this.termination = r.termination;
-      this.client.destroy();
       this.end();
       return;
     }
