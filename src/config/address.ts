@@ -181,14 +181,15 @@ export function parseNetwork(ctx: LineContext, text: string): Network {
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   const mask = slash < 0 ? '' : text.slice(slash + 1);
+  const kw = ctx.args[0] === 'option' ? 'option forwardfor except' : ctx.args[0];
   const fam = isIP(addr);
-  if (fam !== 4 && fam !== 6) ctx.fail(`'${ctx.args[0]}' expects an address[/mask] network, '${text}' is not one.`);
+  if (fam !== 4 && fam !== 6) ctx.fail(`'${kw}' expects address[/mask]; '${addr}' is not an IP address.`);
   const max = fam === 4 ? 32 : 128;
   let len: number | undefined = max;
   if (slash >= 0) {
     if (/^[0-9]+$/.test(mask)) len = Number(mask) <= max ? Number(mask) : undefined;
     else len = fam === 4 ? maskLength(mask) : undefined;
   }
-  if (len === undefined) ctx.fail(`'${ctx.args[0]}' : invalid mask '${mask}' in '${text}'.`);
+  if (len === undefined) ctx.fail(`'${kw}' expects address[/mask]; invalid mask '${mask}' in '${text}'.`);
   return { address: addr, family: fam, prefixLength: len };
 }

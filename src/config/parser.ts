@@ -200,7 +200,8 @@ function adoptNameAsAddress(p: ProxyDraft, diagnostics: ConfigDiagnostic[]): voi
 function startListen(ctx: LineContext, defaults: ProxyDraft): ProxyDraft {
   const name = ctx.args[1];
   if (name === undefined || name === '') {
-    ctx.fail(`'listen' expects an <id> argument and optionally supports [addr1]:port1[-end1]{,[addr]:port[-end]}...`);
+    // legacy: a two-line message (sic: "optionnally").
+    ctx.fail(`'listen' expects an <id> argument and\n  optionnally supports [addr1]:port1[-end1]{,[addr]:port[-end]}...`);
   }
   const proxy = inheritProxy(defaults, name, ctx.place);
   const addrs = ctx.args[2];

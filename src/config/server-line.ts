@@ -97,7 +97,9 @@ export function parseServerLine(ctx: LineContext): ServerConfig {
         i++;
         break;
       case 'source':
-        source = parseSourceAddress(ctx, need(i, '<addr>[:<port>]'));
+        // legacy text, without the server name.
+        if (ctx.args[i + 1] === undefined || ctx.args[i + 1] === '') ctx.fail(`'source' expects <addr>[:<port>] as argument.`, 'server');
+        source = parseSourceAddress(ctx, ctx.args[i + 1] as string);
         i++;
         break;
       default:

@@ -29,7 +29,8 @@ for (const [list, want] of BINDS) {
 }
 
 const BAD_BINDS: readonly (readonly [string, RegExp])[] = [
-  ['80', /^Missing port number: '80'$/],
+  ['80', /^'bind' expects \[addr1\]/],
+  [':80,80', /^Missing port number: '80'$/],
   ['10.0.0.1:', /^Missing port number: '10.0.0.1:'$/],
   [':-80', /^Missing port number/],
   [':80-', /Invalid port '80-'/],

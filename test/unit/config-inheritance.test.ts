@@ -111,7 +111,8 @@ const REFUSED = [
   'rspadd X', 'rspdel a', 'rspdeny a', 'rspirep a b', 'rspidel a', 'rspideny a',
 ];
 for (const line of REFUSED) {
-  const kw = line.startsWith('capture') ? line.split(' ').slice(0, 3).join(' ') : (line.split(' ')[0] as string);
+  // legacy names the captures by their first two words.
+  const kw = line.startsWith('capture') ? line.split(' ').slice(0, 2).join(' ') : (line.split(' ')[0] as string);
   test(`defaults: '${kw}' is refused with the legacy message`, () => {
     const e = parseError(`defaults\n ${line}\nlisten px 127.0.0.1:8080\n dispatch 1.1.1.1:80\n`);
     assert.equal(e.line, 2);

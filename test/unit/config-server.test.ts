@@ -84,7 +84,7 @@ const BAD: readonly (readonly [string, RegExp])[] = [
   ['s 10.0.0.1:80 maxconn -1', /'maxconn' expects an integer argument/],
   ['s 10.0.0.1:80 addr 10.0.0.2:81', /'addr' expects an address without a port/],
   ['s 10.0.0.1:80 addr', /'addr' expects an address as argument/],
-  ['s 10.0.0.1:80 source', /'source' expects <addr>\[:<port>\] as argument/],
+  ['s 10.0.0.1:80 source', /^'source' expects <addr>\[:<port>\] as argument\.$/],
   ['s 10.0.0.1:80 source 1.2.3.4:x', /Invalid port 'x'/],
   ['s 10.0.0.1:99999', /Invalid port '99999' specified for address '10.0.0.1:99999'/],
   ['s 10.0.0.1:+x', /Invalid port offset '\+x'/],

@@ -130,7 +130,7 @@ export function parseGlobalLine(g: GlobalDraft, ctx: LineContext): void {
       return;
     case 'log': {
       if (a1 === 'global') ctx.fail(`'log global' is only allowed in 'listen' and 'defaults' sections.`);
-      const t = parseLogLine(ctx);
+      const t = parseLogLine(ctx, true);
       if (g.logs.length >= 2) ctx.fail('too many syslog servers');
       g.logs.push(t);
       return;

@@ -106,7 +106,7 @@ export function parseListenLine(p: ProxyDraft, ctx: LineContext, env: ListenEnv)
   switch (kw) {
     case 'bind': {
       const text = ctx.args[1];
-      if (text === undefined || text === '') ctx.fail(`'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments.`);
+      if (text === undefined || !text.includes(':')) ctx.fail(`'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments.`);
       p.binds.push(...parseBindList(ctx, text));
       warnExtra(ctx, 2);
       return;
@@ -136,6 +136,7 @@ export function parseListenLine(p: ProxyDraft, ctx: LineContext, env: ListenEnv)
       return;
     }
     case 'grace':
+      if (parseTimeMs(ctx.args[1]) === undefined) ctx.fail(`'grace' expects a time in milliseconds.`);
       p.graceMs = timeArg(ctx, 1);
       warnExtra(ctx, 2);
       return;
@@ -205,7 +206,7 @@ export function parseListenLine(p: ProxyDraft, ctx: LineContext, env: ListenEnv)
       return parseProxyLog(p, ctx, env);
     case 'monitor-net': {
       const a = ctx.args[1];
-      if (a === undefined || a === '') ctx.fail(`'monitor-net' expects an address[/mask] as argument.`);
+      if (a === undefined || a === '') ctx.fail(`'monitor-net' expects address[/mask].`);
       const net = parseNetwork(ctx, a);
       if (p.seen.has('monitor-net')) {
         ctx.warn(`'monitor-net' replaces the network given before (legacy keeps only the last 'monitor-net').`);
@@ -269,7 +270,8 @@ function parseRule(p: ProxyDraft, ctx: LineContext, kw: string, rule: RuleKind):
   const re = ctx.args[1];
   const isReplace = rule.action === 'replace';
   if (re === undefined || re === '' || (isReplace && ctx.args[2] === undefined)) {
-    ctx.fail(isReplace ? `'${kw}' expects <search> and <replace> as arguments.` : `'${kw}' expects <regex> as an argument.`);
+    // legacy wording: response deletes/denies take a <search>, request ones a <regex>.
+    ctx.fail(isReplace ? `'${kw}' expects <search> and <replace> as arguments.` : `'${kw}' expects <${rule.side === 'response' ? 'search' : 'regex'}> as an argument.`);
   }
   let compiled;
   try {
@@ -335,7 +337,7 @@ function parseAppsession(p: ProxyDraft, ctx: LineContext): void {
   const len = lenText !== undefined && /^[0-9]+$/.test(lenText) ? Number(lenText) : undefined;
   const timeoutMs = parseTimeMs(toText);
   if (!cookie || lenKw !== 'len' || len === undefined || len === 0 || toKw !== 'timeout' || timeoutMs === undefined) {
-    ctx.fail(`'appsession' expects 'appsession <cookie_name> len <len> timeout <timeout>' as arguments.`);
+    ctx.fail(`'appsession' expects 'appsession' <cookie_name> 'len' <len> 'timeout' <timeout>.`);
   }
   warnExtra(ctx, 6);
   if (p.isDefaults) {
@@ -351,7 +353,7 @@ function parseCapture(p: ProxyDraft, ctx: LineContext): void {
   if (what === 'cookie') {
     const [, , name, lenKw, lenText] = ctx.args;
     if (!name || lenKw !== 'len' || lenText === undefined || !/^[0-9]+$/.test(lenText) || Number(lenText) === 0) {
-      ctx.fail(`'capture cookie' expects <cookie_name> and 'len' <len>.`);
+      ctx.fail(`'capture' expects 'cookie' <cookie_name> 'len' <len>.`);
     }
     let length = Number(lenText);
     if (length > 63) {
@@ -364,16 +366,16 @@ function parseCapture(p: ProxyDraft, ctx: LineContext): void {
   }
   if ((what === 'request' || what === 'response') && ctx.args[2] === 'header') {
     const kw = `capture ${what} header`;
-    if (p.isDefaults) ctx.fail(`'${kw}' not allowed in 'defaults' section.`);
+    if (p.isDefaults) ctx.fail(`'capture ${what}' not allowed in 'defaults' section.`);
     const [, , , name, lenKw, lenText] = ctx.args;
     if (!name || lenKw !== 'len' || lenText === undefined || !/^[0-9]+$/.test(lenText) || Number(lenText) === 0) {
-      ctx.fail(`'${kw}' expects <header_name> and 'len' <len>.`);
+      ctx.fail(`'capture ${what}' expects 'header' <header_name> 'len' <len>.`);
     }
     (what === 'request' ? p.captureRequestHeaders : p.captureResponseHeaders).push(Object.freeze({ name, length: Number(lenText) }));
     warnExtra(ctx, 6, kw);
     return;
   }
-  ctx.fail(`'capture' expects 'cookie <name> len <len>', 'request header <name> len <len>' or 'response header <name> len <len>'.`);
+  ctx.fail(`'capture' expects 'cookie' or 'request header' or 'response header'.`);
 }
 
 function parseProxyLog(p: ProxyDraft, ctx: LineContext, env: ListenEnv): void {
@@ -386,20 +388,22 @@ function parseProxyLog(p: ProxyDraft, ctx: LineContext, env: ListenEnv): void {
     warnExtra(ctx, 2);
     return;
   }
-  const t = parseLogLine(ctx);
+  const t = parseLogLine(ctx, false);
   if (p.logs.length >= 2) ctx.fail('too many syslog servers');
   p.logs.push(t);
 }
 
 function errorCode(ctx: LineContext, text: string | undefined): number {
-  if (text === undefined || !/^[0-9]+$/.test(text)) ctx.fail(`'${ctx.args[0]}' expects <error> and <${ctx.args[0] === 'errorfile' ? 'file' : 'url'}> as arguments.`);
+  if (text === undefined || !/^[0-9]+$/.test(text)) {
+    ctx.fail(ctx.args[0] === 'errorfile' ? `'errorfile' expects <error> and <file> as arguments.` : `<errorloc> expects <error> and <url> as arguments.`);
+  }
   return Number(text);
 }
 
 function parseErrorloc(p: ProxyDraft, ctx: LineContext, kw: string): void {
   const code = errorCode(ctx, ctx.args[1]);
   const url = ctx.args[2];
-  if (url === undefined || url === '') ctx.fail(`'${kw}' expects <error> and <url> as arguments.`);
+  if (url === undefined || url === '') ctx.fail(`<errorloc> expects <error> and <url> as arguments.`);
   warnExtra(ctx, 3);
   if (!ERROR_CODES.includes(code)) {
     ctx.warn(`error ${code} relocation will be ignored.`);

@@ -4,10 +4,14 @@ import type { LogTarget } from '../model.js';
 import { parseLogAddress } from '../address.js';
 import { facilityCode, levelCode, pathFromWord, warnExtra, type LineContext } from '../values.js';
 
-export function parseLogLine(ctx: LineContext): LogTarget {
+export function parseLogLine(ctx: LineContext, inGlobal: boolean): LogTarget {
   const [, target, facilityName, levelName] = ctx.args;
   if (target === undefined || target === '' || facilityName === undefined || facilityName === '') {
-    ctx.fail(`'log' expects either <address[:port]> and <facility> or 'global' as arguments.`, 'log');
+    // legacy: the two sections word it differently.
+    ctx.fail(
+      inGlobal ? `'log' expects <address> and <facility> as arguments.` : `'log' expects either <address[:port]> and <facility> or 'global' as arguments.`,
+      'log',
+    );
   }
   const facility = facilityCode(facilityName);
   if (facility === undefined) ctx.fail(`unknown log facility '${facilityName}'`, 'log');

@@ -44,8 +44,11 @@ export function parseStatsLine(p: ProxyDraft, ctx: LineContext): void {
     case 'socket':
       ctx.fail(`'stats socket' is only allowed in the 'global' section.`);
     // falls through (fail never returns)
+    case undefined:
+      ctx.fail(`'stats' expects 'uri', 'realm', 'auth', 'scope' or 'enable'.`);
+    // falls through (fail never returns)
     default:
-      ctx.fail(`'stats' expects 'uri', 'realm', 'auth', 'scope' or 'enable' (tsproxy also knows 'refresh', 'hide-version' and 'prometheus').`);
+      ctx.fail(`unknown stats parameter '${sub}' (expects 'uri', 'realm', 'auth' or 'enable').`);
   }
   if (sub !== 'enable' && sub !== 'hide-version') warnExtra(ctx, 3, `stats ${sub}`);
   // legacy: the first `stats` line of a section discards the settings inherited from defaults.
