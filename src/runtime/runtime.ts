@@ -20,8 +20,8 @@ import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from 
 const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
 const HEALTH_REPLY = 'OK\n';
 
-/** The http engine receives a socket already flowing-ready, like a plain accept. */
 // stats (H8): the engine is built per runtime, with the stats interceptor when a proxy has `stats`
+/** The http engine receives a socket already flowing-ready, like a plain accept. */
 const httpHandlerWith = (accept: SessionHandler): SessionHandler => (proxy, socket, acceptTimeMs) => {
   socket.resume();
   accept(proxy, socket, acceptTimeMs);
@@ -100,12 +100,12 @@ export class Runtime implements RuntimeControl {
       const last = b.portEnd >= b.port ? b.portEnd : b.port;
       for (let port = b.port; port <= last; port++) {
         const listener: Listener = new Listener(
-            b.host,
-            port,
-            proxy.maxconn,
-            (socket) => this.onAccept(proxy, listener, socket),
-            (err) => this.options.processLog.alert(`Proxy ${pc.name} failed to accept a connection: ${err.message}.`),
-          );
+          b.host,
+          port,
+          proxy.maxconn,
+          (socket) => this.onAccept(proxy, listener, socket),
+          (err) => this.options.processLog.alert(`Proxy ${pc.name} failed to accept a connection: ${err.message}.`),
+        );
         proxy.listeners.push(listener);
       }
     }
