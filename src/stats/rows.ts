@@ -125,7 +125,8 @@ function sum(servers: readonly ServerRuntime[], f: (s: ServerRuntime) => number 
 }
 
 function addClasses(servers: readonly ServerRuntime[]): number[] | undefined {
-  let out: number[] | undefined;
+  // no server, no response from one: zeros are the truth
+  let out: number[] | undefined = servers.length === 0 ? [0, 0, 0, 0, 0, 0] : undefined;
   for (const s of servers) {
     const h = s.httpResponses;
     if (h === undefined) continue;
