@@ -511,12 +511,15 @@ class HttpSession {
     conn.socket.resume();
     tx.phase = 'sending';
     const analysis = tx.analysis!;
+    // head and the body bytes already here leave in one write (one system call)
+    conn.socket.cork();
     this.writeServer(tx, serializeHead(analysis.lines));
     if (!tx.reqDone) {
       // decision 12 covers the head only; the body gets clitimeout as an inactivity timeout
       if (this.clitimeoutMs > 0) this.client.setTimeout(this.clitimeoutMs);
     }
     this.pump();
+    conn.socket.uncork();
     this.updateClientFlow();
   }
 
@@ -707,8 +710,19 @@ class HttpSession {
       // soft stop: tell a keep-alive client this is the last response on the connection
       analysis.lines.push('Connection: close');
     }
-    this.client.write(serializeHead(analysis.lines));
-    this.proxy.countHttpResponse?.(res.status, server);
+    // head and the body bytes already here leave in one write (one system call)
+    this.client.cork();
+    try {
+      this.client.write(serializeHead(analysis.lines));
+      this.proxy.countHttpResponse?.(res.status, server);
+      this.forwardAfterHead(tx, conn, rest, tunnel);
+    } finally {
+      this.client.uncork();
+    }
+  }
+
+  private forwardAfterHead(tx: Transaction, conn: ServerConn, rest: Buffer | undefined, tunnel: boolean): void {
+    const res = tx.res!;
     if (this.proxy.config.options.logasap) this.logTransaction(tx, true);
     if (tunnel) {
       this.startTunnel(tx, conn, rest);
