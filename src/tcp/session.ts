@@ -29,6 +29,7 @@ class TcpSession {
   /** `-d` only: fds for the closed line, read while the sockets are open. */
   private clientFd = -1;
   private serverFd = -1;
+  private tunnelled = false;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -90,6 +91,20 @@ class TcpSession {
       this.proxy.log.logTraffic(this.record(true));
     }
     const server = r.server;
+    const debug = this.proxy.debug;
+    let closedSides = 0;
+    const onSocketClosed =
+      debug === undefined
+        ? undefined
+        : (side: 'client' | 'server') => {
+            // legacy -d order: clicls / srvcls as each side closes, then closed
+            const id = debug.sessionId(this.client);
+            if (id === undefined) return;
+            const name = this.proxy.config.name;
+            debug.log.close(side === 'client' ? 'clicls' : 'srvcls', id, name, this.clientFd, this.serverFd);
+            if (++closedSides === 2) debug.log.close('closed', id, name, this.clientFd, this.serverFd);
+          };
+    this.tunnelled = debug !== undefined;
     new Tunnel(
       this.client,
       r.socket,
@@ -104,6 +119,7 @@ class TcpSession {
         this.bytesFromServer += fromServer;
         if (server !== undefined) server.addBytes(fromClient, fromServer);
       },
+      onSocketClosed,
     );
   };
 
@@ -111,7 +127,8 @@ class TcpSession {
     if (this.done) return;
     this.done = true;
     const debug = this.proxy.debug;
-    if (debug !== undefined) {
+    // a tunnelled session writes its closed line when both sockets have closed
+    if (debug !== undefined && !this.tunnelled) {
       const id = debug.sessionId(this.client);
       if (id !== undefined) {
         if (this.clientFd < 0) this.clientFd = handleFd(this.client);

@@ -42,6 +42,8 @@ export class Tunnel {
     serverTimeoutMs: number,
     private readonly onEnd: (termination: TunnelTermination) => void,
     private readonly onBytes?: (fromClient: number, fromServer: number) => void,
+    /** Each socket's close, in order (`-d` clicls/srvcls lines). */
+    private readonly onSocketClosed?: (side: 'client' | 'server') => void,
   ) {
     this.client = new Side(clientSocket, clientTimeoutMs);
     this.server = new Side(serverSocket, serverTimeoutMs);
@@ -102,6 +104,7 @@ export class Tunnel {
       from.readOpen = false;
       from.writePending = false;
       this.disarm(from);
+      if (this.onSocketClosed !== undefined) this.onSocketClosed(fromClient ? 'client' : 'server');
       if (this.ended) return;
       // a close without the FIN we read (and without an error event) is an abort too
       if (!src.readableEnded) this.finish(fromClient ? 'CD' : 'SD');

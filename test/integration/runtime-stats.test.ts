@@ -111,9 +111,13 @@ test('-d: accept and closed lines for a tcp session', async (t) => {
   const c = await connectClient(port);
   c.socket.end('x');
   await c.ended();
-  for (let i = 0; i < 200 && lines.length < 2; i++) await sleep(5);
+  for (let i = 0; i < 200 && lines.length < 4; i++) await sleep(5);
   assert.match(lines[0]!, /^00000000:tcpx\.accept\([0-9a-f]{4}\)=[0-9a-f]{4} from \[127\.0\.0\.1:\d+\]\n$/);
-  assert.match(lines[1]!, /^00000000:tcpx\.closed\[[0-9a-f]{4}:[0-9a-f]{4}\]\n$/);
-  assert.doesNotMatch(lines[1]!, /ffff/);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.replace(/\[.*\]/, '')).sort(),
+    ['00000000:tcpx.clicls\n', '00000000:tcpx.closed\n', '00000000:tcpx.srvcls\n'],
+  );
+  assert.match(lines[3]!, /^00000000:tcpx\.closed\[[0-9a-f]{4}:[0-9a-f]{4}\]\n$/);
+  assert.doesNotMatch(lines[3]!, /ffff/);
   assert.equal(rt.runtime.proxy('tcpx')!.debug?.sessionId(c.socket), undefined, 'ids are per accepted socket');
 });
