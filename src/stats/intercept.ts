@@ -78,6 +78,17 @@ export function matchTarget(sc: StatsConfig, method: string, uri: string): Stats
   };
 }
 
+/** The legacy 500 page (spec §10.1), should building a report ever fail: a reply, never a crash. */
+const INTERNAL_ERROR: InterceptReply = {
+  response: Buffer.from(
+    'HTTP/1.0 500 Server Error\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n<html><body><h1>500 Server Error</h1>\nAn internal server error occured.\n</body></html>\n',
+    'latin1',
+  ),
+  status: 500,
+  serverName: '<STATS>',
+  termination: 'PR',
+};
+
 export function createStatsInterceptor(env: StatsEnvironment): HttpInterceptor {
   const compiled = new WeakMap<ProxyConfig, CompiledStats>();
   return (proxy: ProxyRuntime, request: InterceptedRequest): InterceptReply | undefined => {
@@ -85,52 +96,67 @@ export function createStatsInterceptor(env: StatsEnvironment): HttpInterceptor {
     if (sc === undefined) return undefined;
     const target = matchTarget(sc, request.method, request.uri);
     if (target === undefined) return undefined;
-    let c = compiled.get(proxy.config);
-    if (c === undefined) {
-      c = compile(sc);
-      compiled.set(proxy.config, c);
+    try {
+      return answer(env, compiled, proxy, sc, target, request);
+    } catch {
+      return INTERNAL_ERROR;
     }
-    if (c.authorized !== undefined && !c.authorized(request.headers)) return c.unauthorized;
-    const nowMs = Date.now();
-    const rowOptions = {
-      processNumber: env.processNumber,
-      nowMs,
-      scope: sc.scope,
-      self: proxy,
-      upOnly: target.kind === 'page' && target.upOnly,
-    };
-    const rows = collectRows(env.proxies(), rowOptions);
-    if (target.kind === 'prometheus') {
-      return reply(
-        okHead(PROMETHEUS_CONTENT_TYPE, 0) +
-          renderPrometheus(rows, {
-            version: env.version,
-            processNumber: env.processNumber,
-            nbproc: env.nbproc,
-            startedMs: env.startedMs,
-            nowMs,
-            currentConnections: env.processSessions(),
-            maxConnections: env.globalMaxconn,
-          }),
-      );
-    }
-    const refresh = target.norefresh ? 0 : c.refreshSeconds;
-    if (target.csv) return reply(okHead('text/plain', refresh) + renderCsv(rows));
+  };
+}
+
+function answer(
+  env: StatsEnvironment,
+  compiled: WeakMap<ProxyConfig, CompiledStats>,
+  proxy: ProxyRuntime,
+  sc: StatsConfig,
+  target: StatsTarget,
+  request: InterceptedRequest,
+): InterceptReply {
+  let c = compiled.get(proxy.config);
+  if (c === undefined) {
+    c = compile(sc);
+    compiled.set(proxy.config, c);
+  }
+  if (c.authorized !== undefined && !c.authorized(request.headers)) return c.unauthorized;
+  const nowMs = Date.now();
+  const rowOptions = {
+    processNumber: env.processNumber,
+    nowMs,
+    scope: sc.scope,
+    self: proxy,
+    upOnly: target.kind === 'page' && target.upOnly,
+  };
+  const rows = collectRows(env.proxies(), rowOptions);
+  if (target.kind === 'prometheus') {
     return reply(
-      okHead('text/html', refresh) +
-        renderHtml(rows, {
-          version: sc.hideVersion ? undefined : env.version,
-          pid: env.pid,
+      okHead(PROMETHEUS_CONTENT_TYPE, 0) +
+        renderPrometheus(rows, {
+          version: env.version,
           processNumber: env.processNumber,
           nbproc: env.nbproc,
-          uptimeSeconds: (nowMs - env.startedMs) / 1000,
-          maxConnections: env.globalMaxconn,
+          startedMs: env.startedMs,
+          nowMs,
           currentConnections: env.processSessions(),
-          uri: sc.uri,
-          refreshSeconds: c.refreshSeconds,
-          norefresh: target.norefresh,
-          generatedAt: new Date(nowMs),
+          maxConnections: env.globalMaxconn,
         }),
     );
-  };
+  }
+  const refresh = target.norefresh ? 0 : c.refreshSeconds;
+  if (target.csv) return reply(okHead('text/plain', refresh) + renderCsv(rows));
+  return reply(
+    okHead('text/html', refresh) +
+      renderHtml(rows, {
+        version: sc.hideVersion ? undefined : env.version,
+        pid: env.pid,
+        processNumber: env.processNumber,
+        nbproc: env.nbproc,
+        uptimeSeconds: (nowMs - env.startedMs) / 1000,
+        maxConnections: env.globalMaxconn,
+        currentConnections: env.processSessions(),
+        uri: sc.uri,
+        refreshSeconds: c.refreshSeconds,
+        norefresh: target.norefresh,
+        generatedAt: new Date(nowMs),
+      }),
+  );
 }
