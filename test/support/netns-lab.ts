@@ -20,12 +20,15 @@ const PREFIX = 'tsha';
 /** A pid-namespace init outlives a crashed test by at most this long. */
 const INIT_LIFETIME_S = 900;
 
+/** The environment of every lab command: root's sbin directories on PATH even if the caller's lacks them. */
+const ENV: NodeJS.ProcessEnv = { ...process.env, PATH: [...new Set([...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':') };
+
 function which(cmd: string): boolean {
-  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((dir) => existsSync(join(dir, cmd)));
+  return (ENV.PATH ?? '').split(':').some((dir) => existsSync(join(dir, cmd)));
 }
 
 function sh(argv: readonly string[], timeoutMs = 10_000): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync(argv[0] ?? 'false', argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, env: ENV });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
 }
 
@@ -286,7 +289,7 @@ export class NetnsLab {
     must(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
     for (const [key, value] of Object.entries(opts.sysctls ?? {})) must(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=${value}`]);
     if (opts.pidNamespace) {
-      const unshare = spawn('ip', ['netns', 'exec', ns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', 'sleep', String(INIT_LIFETIME_S)], { stdio: 'ignore' });
+      const unshare = spawn('ip', ['netns', 'exec', ns, 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', 'sleep', String(INIT_LIFETIME_S)], { stdio: 'ignore', env: ENV });
       if (unshare.pid === undefined) throw new Error('cannot start unshare');
       info.pidns = { unshare, initPid: await waitForChild(unshare.pid, 5000) };
       // unshare mounts the new /proc before it execs sleep: once the init is `sleep`, nsenter may join.
@@ -312,7 +315,7 @@ export class NetnsLab {
   async start(host: string, label: string, argv: readonly string[]): Promise<LabProcess> {
     const info = this.hosts.get(host);
     const full = this.wrap(host, argv);
-    const child = spawn(full[0] as string, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    const child = spawn(full[0] as string, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_ROOT, env: ENV });
     if (child.pid === undefined) throw new Error(`cannot start ${label}`);
     // `ip netns exec` execs the program (same PID); nsenter forks it as its child.
     const proc = new LabProcess(label, child, child.pid);
