@@ -105,7 +105,7 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
     // -n foreground, -l log to stdout, -P VRRP only, -G no syslog; pidfiles of its own (two instances, one /run).
     return lab.start(lb, `keepalived@${lb}`, ['keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf, '-p', join(dir, `${lb}.pid`), '-r', join(dir, `${lb}-vrrp.pid`)]);
   };
-  const logsOnFailure = (): string => Object.values({ ...keepalived, ...proxies }).map((p) => `--- ${p.label}\n${p.output.slice(-4000)}`).join('\n');
+  const logsOnFailure = (): string => [...Object.values(keepalived), ...Object.values(proxies)].map((p) => `--- ${p.label}\n${p.output.slice(-4000)}`).join('\n');
   const waitFor = async (what: string, check: () => boolean): Promise<number> => {
     const start = Date.now();
     for (let i = 0; i < FAILOVER_LIMIT_MS / 100 && !check(); i++) await sleep(100);
