@@ -11,6 +11,9 @@ import type { RunOptions } from './run-options.js';
 import { bindAlert, bindTargets, closeHeld } from './sockets.js';
 import { spawnGeneration } from './spawn.js';
 
+/** The children listen again with their proxy's maxconn (the runtime's backlog). */
+const LISTEN_BACKLOG = 1024;
+
 export async function launchDaemon(options: RunOptions, prepared: Prepared): Promise<void> {
   const { config, mode, log } = prepared;
   const bound = await bindWithHandover(bindTargets(config), new Map(), { oldPids: mode.oldPids });
@@ -21,16 +24,24 @@ export async function launchDaemon(options: RunOptions, prepared: Prepared): Pro
     resumeOld(bound.pausedOld);
     fatal(log, bindAlert(bound.failure));
   }
+  // The sockets start listening now, so that the kernel queues connections while the children
+  // start (a -sf reload that had to pause the old process would otherwise refuse them for the
+  // children's whole startup). We never accept on them: this process closes its copies in the
+  // same tick, right after spawning, before its event loop could poll them.
+  for (const socket of bound.held.values()) {
+    socket.handle.onconnection = (_status, client) => client?.close();
+    socket.handle.listen(LISTEN_BACKLOG);
+  }
   const generation = await spawnGeneration({
     count: mode.nbproc,
     held: bound.held,
     kind: 'daemon',
     output: 'ignore',
     detached: true,
+    onSpawned: () => closeHeld(bound.held.values()),
     ...(mode.pidfile !== undefined ? { pidfile: mode.pidfile } : {}),
     ...(options.memoryLimitMb !== undefined ? { maxOldSpaceMb: options.memoryLimitMb / mode.nbproc } : {}),
   });
-  closeHeld(bound.held.values());
   if (!generation.ok) {
     resumeOld(bound.pausedOld);
     fatal(log, generation.alert);

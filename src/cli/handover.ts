@@ -16,6 +16,8 @@ export interface TcpHandle {
   readonly fd: number;
   close(callback?: () => void): void;
   getsockname(out: { port?: number; address?: string }): number;
+  listen(backlog: number): number;
+  onconnection: ((status: number, client?: { close(): void }) => void) | null;
 }
 
 interface RawPipe {

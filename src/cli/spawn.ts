@@ -18,6 +18,8 @@ export interface GenerationParams {
   readonly maxOldSpaceMb?: number;
   /** Give up on a child that neither reports nor exits within this time. */
   readonly readyTimeoutMs?: number;
+  /** Runs synchronously once every child is spawned, before waiting for them. */
+  readonly onSpawned?: () => void;
 }
 
 export type GenerationResult =
@@ -46,6 +48,7 @@ export async function spawnGeneration(params: GenerationParams): Promise<Generat
     children.push(child);
     waits.push(waitReady(child, params.readyTimeoutMs ?? 30000));
   }
+  params.onSpawned?.();
   const alerts = (await Promise.all(waits)).filter((a): a is string => a !== undefined);
   if (alerts.length > 0) {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

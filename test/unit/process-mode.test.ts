@@ -111,9 +111,10 @@ test('pidfile: one decimal pid per line, 0644, removed only by its own processes
     writeFileSync(path, '999999999\n');
     assert.equal(await removePidfileIfOurs(path), false);
     assert.ok(existsSync(path));
-    // a live sibling (pid 1) keeps it; with only dead siblings it goes
+    // a live sibling (pid 1) keeps it, without our line; with only dead siblings it goes
     writeFileSync(path, `${process.pid}\n1\n`);
     assert.equal(await removePidfileIfOurs(path, 50), false);
+    assert.equal(readFileSync(path, 'utf8'), '1\n');
     writeFileSync(path, `${process.pid}\n999999999\n`);
     assert.equal(await removePidfileIfOurs(path), true);
     assert.ok(!existsSync(path));
