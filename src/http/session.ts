@@ -706,8 +706,11 @@ class HttpSession {
       // legacy forceclose: shut the server write side once the response head is processed
       conn.socket.end();
     }
-    if (this.proxy.stopping === true && !tunnel && head.versionMinor === 1 && !res.connection.close && !this.px.httpclose) {
-      // soft stop: tell a keep-alive client this is the last response on the connection
+    const framing = responseFraming(tx.method, res);
+    const lastOne = this.proxy.stopping === true || !tx.reqDone || framing.kind === 'close';
+    if (lastOne && !tunnel && head.versionMinor === 1 && !head.connection.close && !res.connection.close && !this.px.httpclose) {
+      // soft stop, an early answer to an unfinished upload, or a body delimited by the close:
+      // tell an HTTP/1.1 client this is the last response on the connection
       analysis.lines.push('Connection: close');
     }
     // head and the body bytes already here leave in one write (one system call)

@@ -73,7 +73,8 @@ test('Content-Length body then a pipelined request; close-delimited response end
   );
   const r = await exchange(port, 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /eof HTTP/1.1\r\nHost: x\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.equal(r.closed, true);
-  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nA:/p\nHTTP/1.1 200 OK\r\n\r\nuntil close');
+  // the close-delimited response tells the HTTP/1.1 client it is the last one
+  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nA:/p\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close');
   assert.equal(be.requests[0]!.body.toString(), 'hello');
   assert.deepEqual(be.requests.map((q) => q.path), ['/p', '/eof']);
 });
