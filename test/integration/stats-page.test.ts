@@ -274,3 +274,51 @@ listen app 127.0.0.1:{P}
     assert.equal(Number(aRow[8]), value('haproxy_server_bytes_in_total', { proxy: 'app', server: 'a' }));
   });
 });
+
+describe('stats page: servers going down and up', () => {
+  it('shows UP n/fall (going down) between the first failed check and DOWN, when the checks report their counter', async (t) => {
+    const target = await startHttpBackend('g1');
+    const [port] = await freePorts(1);
+    const px = await startHttpProxy(
+      template(
+        `
+listen g 127.0.0.1:{P}
+  mode http
+  balance roundrobin
+  contimeout 2000
+  clitimeout 5000
+  srvtimeout 5000
+  stats uri /st
+  server g1 127.0.0.1:{T} check inter 150 rise 2 fall 3
+`,
+        { P: port!, T: target.port },
+      ),
+    );
+    let closed = false;
+    try {
+      const server = px.runtime.proxy('g')!.servers[0]!;
+      await until('two passed checks', async () => (server.checkStatus === 'L4OK' && server.checkHealth !== undefined ? true : undefined), 3000).catch(() => undefined);
+      if (server.checkHealth === undefined) {
+        t.skip('the health-check loop does not report its counter (ServerRuntime.setCheckHealth) yet');
+        return;
+      }
+      await until('health at its top', async () => (server.checkHealth === 4 ? true : undefined));
+      await target.close();
+      closed = true;
+      const seen = new Set<string>();
+      await until('DOWN after going down', async () => {
+        const p = await httpGet(port!, '/st;norefresh');
+        const row = pageTables(p.body)[0]!.rows.find((r) => r.server === 'g1')!;
+        seen.add(`${row.cls} ${row.cells.find((c) => /UP|DOWN|DN/.test(c))?.replace(/^\S+ /, '')}`);
+        return row.cls === 'active_down' ? true : undefined;
+      });
+      assert.ok(
+        [...seen].some((s) => /^active_going_down UP [12]\/3 \u2193$/.test(s)),
+        `states seen: ${[...seen].join(', ')}`,
+      );
+    } finally {
+      px.stop();
+      if (!closed) await target.close();
+    }
+  });
+});
