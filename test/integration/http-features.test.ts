@@ -253,3 +253,28 @@ test('errorfile sends the file as written instead of the built-in page', async (
   const r = await exchange(port, 'GET / HTTP/1.0\r\n\r\n');
   assert.equal(r.text, page);
 });
+
+test('an exception inside a session (here a throwing interceptor) ends that session only, with an alert', async (t) => {
+  const be = await startHttpBackend('A');
+  t.after(() => be.close());
+  const port = await freePort();
+  const { config } = parseConfigText(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n server a 127.0.0.1:${be.port}\n`, 't.cfg');
+  const handler = createHttpSessionHandler({
+    intercept: (_proxy, req) => {
+      if (req.uri === '/boom') throw new Error('interceptor exploded');
+      return undefined;
+    },
+  });
+  const opts = runtimeOptions();
+  const runtime = new Runtime(config, opts, {
+    handlers: { http: (proxy, socket, ms) => { socket.resume(); handler(proxy, socket, ms); } },
+  });
+  await runtime.start();
+  t.after(() => runtime.stop());
+  const r = await exchange(port, 'GET /boom HTTP/1.0\r\n\r\n');
+  assert.equal(r.closed, true);
+  assert.equal(r.text, '');
+  assert.ok(opts.processLog.messages().some((m) => m.includes('internal error in an HTTP session, closed: interceptor exploded')));
+  const ok = await exchange(port, 'GET /fine HTTP/1.0\r\n\r\n');
+  assert.match(ok.text, /A:\/fine\n$/);
+});
