@@ -9,6 +9,7 @@ import type { ConnectRequest, ConnectResult, PendingConnect } from './types.js';
 import type { QueuedSession, Server } from './server.js';
 import { destinationPort } from '../lb/select.js';
 import { reportProxyEvent } from '../log/events.js';
+import { resourceMessage } from './resources.js';
 import type { Proxy } from './proxy.js';
 
 type FailTerm = 'SC' | 'sC' | 'sQ';
@@ -218,6 +219,10 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   private readonly onError = (err: NodeJS.ErrnoException): void => {
     this.clearTimer();
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'EADDRINUSE') this.localBindFailed(err.code);
+    else {
+      const msg = resourceMessage(this.proxy.config.name, err.code, () => this.proxy.fdLimit);
+      if (msg !== undefined && this.proxy.resourceLogLimit.allow(Date.now())) reportProxyEvent(this.proxy, 'resourceExhausted', msg);
+    }
     this.dropSocket();
     this.attemptFailed('SC');
   };

@@ -12,6 +12,7 @@ import { Server, type QueuedSession, type ServerOwner } from './server.js';
 import type { ConnectRequest, ConnectResult, PendingConnect, ProxyDebug, ServerRuntime } from './types.js';
 import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
 import type { Listener } from './listener.js';
+import { RateLimit } from './resources.js';
 
 /** Counters shared by the proxies of one runtime (never module-global). */
 export interface ProcessCounters {
@@ -45,6 +46,10 @@ export class Proxy implements ServerOwner {
   /** HTTP responses by class [1xx, 2xx, 3xx, 4xx, 5xx, other]. */
   readonly httpResponses: number[] = [0, 0, 0, 0, 0, 0];
   private readonly softStopListeners = new Set<() => void>();
+  /** One resource-exhaustion message per second at most. */
+  readonly resourceLogLimit = new RateLimit(1000);
+  /** The open-files limit, read at start-up: at EMFILE time /proc cannot be opened any more. */
+  fdLimit: number | undefined = undefined;
   deniedRequests = 0;
   deniedResponses = 0;
   requestErrors = 0;

@@ -13,6 +13,7 @@ import { createStatsService, type StatsService } from '../stats/service.js';
 import { acceptTcpSession } from '../tcp/session.js';
 import type { ClosableProxyLogger } from '../log/proxy-logger.js';
 import { Listener } from './listener.js';
+import { processFdLimit, resourceMessage } from './resources.js';
 import { plainAddress } from './monitor-net.js';
 import { Proxy, type ProcessCounters } from './proxy.js';
 import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
@@ -75,9 +76,12 @@ export class Runtime implements RuntimeControl {
       tcp: hooks.handlers?.tcp ?? acceptTcpSession,
       http: hooks.handlers?.http ?? httpHandlerWith(createHttpSessionHandler({ intercept: this.stats.intercept })),
     };
+    const fdLimit = processFdLimit();
     for (const pc of config.proxies) {
       if (!pc.enabled) continue;
-      this.proxies.push(this.buildProxy(pc));
+      const proxy = this.buildProxy(pc);
+      proxy.fdLimit = fdLimit;
+      this.proxies.push(proxy);
     }
   }
 
@@ -104,12 +108,20 @@ export class Runtime implements RuntimeControl {
           port,
           proxy.maxconn,
           (socket) => this.onAccept(proxy, listener, socket),
-          (err) => this.options.processLog.alert(`Proxy ${pc.name} failed to accept a connection: ${err.message}.`),
+          (err) => this.onAcceptError(proxy, err as NodeJS.ErrnoException),
         );
         proxy.listeners.push(listener);
       }
     }
     return proxy;
+  }
+
+  /** accept() failed: HAProxy's emergency text for fd/memory exhaustion, rate limited; never fatal. */
+  private onAcceptError(proxy: Proxy, err: NodeJS.ErrnoException): void {
+    const msg = resourceMessage(proxy.config.name, err.code, () => proxy.fdLimit);
+    if (!proxy.resourceLogLimit.allow(Date.now())) return;
+    if (msg !== undefined) reportProxyEvent(proxy, 'resourceExhausted', msg);
+    else this.options.processLog.warning(`Proxy ${proxy.config.name} failed to accept a connection: ${err.message}.`);
   }
 
   /** Sessions currently running in this runtime. */
