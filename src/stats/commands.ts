@@ -1,6 +1,7 @@
 // The runtime socket's commands (HAProxy's management CLI, `doc/management.txt` §9.3): one line
 // in, the text to answer out. `show info`, `show stat`, `show servers state`, `disable|enable
-// server`, `set|get weight`, `help`, `prompt`, `quit`; several commands per line with `;`.
+// server`, `set|get weight`, `set server … state|weight`, `help`, `prompt`, `quit`; several
+// commands per line with `;`.
 // Every answer ends with an empty line, as HAProxy's do. Unknown or malformed commands get a
 // message, never an exception.
 import { hostname } from 'node:os';
@@ -23,6 +24,7 @@ export const HELP_TEXT =
   '  show servers state [<proxy>] : dump the servers\' state\n' +
   '  get weight     : report a server\'s current weight\n' +
   '  set weight     : change a server\'s weight (admin)\n' +
+  '  set server     : set server <px>/<srv> state ready|maint, or weight <w> (admin)\n' +
   '  disable server : put a server in maintenance mode (admin)\n' +
   '  enable server  : take a server out of maintenance mode (admin)\n';
 
@@ -158,6 +160,29 @@ export function parseWeight(text: string | undefined, initial: number): number |
 
 const DENIED = 'Permission denied\n';
 
+/** `set server <px>/<srv> state ready|maint` and `set server <px>/<srv> weight <w>` (1.6+ spelling). */
+function setServer(env: StatsEnvironment, level: AccessLevel, args: readonly string[]): string {
+  if (RANK[level] < RANK.admin) return DENIED;
+  const found = findServer(env, args[0]);
+  if ('error' in found) return found.error;
+  const s = found.server;
+  const [what, value] = [args[1], args[2]];
+  if (what === 'state') {
+    if (value === 'ready') s.setMaintenance(false);
+    else if (value === 'maint') s.setMaintenance(true);
+    else if (value === 'drain') return "'set server <srv> state drain' is not supported by tsproxy; use 'set weight <srv> 0' or 'state maint'.\n";
+    else return "'set server <srv> state' expects 'ready' or 'maint'.\n";
+    return '';
+  }
+  if (what === 'weight') {
+    const w = parseWeight(value, s.config.weight > 0 ? s.config.weight : 1);
+    if (typeof w !== 'number') return w.error;
+    s.setWeight(w);
+    return '';
+  }
+  return "'set server <srv>' only supports 'state ready|maint' and 'weight <w>'.\n";
+}
+
 /** Runs one command (already split on `;`); returns its output without the final empty line. */
 export function runCommand(words: readonly string[], env: StatsEnvironment, level: AccessLevel, nowMs: number): CommandResult {
   const r = (output: string, o: Partial<CommandResult> = {}): CommandResult => ({ output, togglePrompt: false, quit: false, ...o });
@@ -184,6 +209,7 @@ export function runCommand(words: readonly string[], env: StatsEnvironment, leve
         return r(`${s.weight} (initial ${s.config.weight > 0 ? s.config.weight : 1})\n`);
       }
     case 'set':
+      if (w1 === 'server') return r(setServer(env, level, words.slice(2)));
       if (w1 !== 'weight') return r(HELP_TEXT);
       if (RANK[level] < RANK.admin) return r(DENIED);
       {

@@ -124,3 +124,20 @@ listen two 127.0.0.1:4
     assert.match(runLine(`show stat ${bad}`, env, 'user').output, /^Usage: show stat/, bad);
   }
 });
+
+test('set server <px>/<srv> state ready|maint and weight (the 1.6+ spelling)', () => {
+  const rt = setup();
+  const env = rt.stats.environment;
+  const s2 = rt.proxy('web')!.servers[1]!;
+  assert.equal(runLine('set server web/s2 state maint', env, 'operator').output, 'Permission denied\n\n');
+  assert.equal(runLine('set server web/s2 state maint', env, 'admin').output, '\n');
+  assert.equal(s2.maintenance, true);
+  assert.equal(runLine('set server web/s2 state ready', env, 'admin').output, '\n');
+  assert.equal(s2.maintenance, false);
+  assert.equal(runLine('set server web/s2 weight 7', env, 'admin').output, '\n');
+  assert.equal(s2.weight, 7);
+  assert.match(runLine('set server web/s2 state drain', env, 'admin').output, /not supported by tsproxy/);
+  assert.match(runLine('set server web/s2 state up', env, 'admin').output, /expects 'ready' or 'maint'/);
+  assert.match(runLine('set server web/s2 addr 1.2.3.4', env, 'admin').output, /only supports/);
+  assert.equal(runLine('set server web/zz state ready', env, 'admin').output, 'No such server.\n\n');
+});
