@@ -278,3 +278,26 @@ test('an exception inside a session (here a throwing interceptor) ends that sess
   const ok = await exchange(port, 'GET /fine HTTP/1.0\r\n\r\n');
   assert.match(ok.text, /A:\/fine\n$/);
 });
+
+test('IPv6 client: X-Forwarded-For carries the IPv6 text form', async (t) => {
+  const be = await startHttpBackend('A');
+  t.after(() => be.close());
+  const net = await import('node:net');
+  const port = await freePort('::1').catch(() => 0);
+  if (port === 0) {
+    t.skip('no IPv6 loopback');
+    return;
+  }
+  const px = await startHttpProxy(`listen p [::1]:${port}\n mode http\n balance roundrobin\n option forwardfor\n server a 127.0.0.1:${be.port}\n`);
+  t.after(() => px.stop());
+  const text = await new Promise<string>((resolve, reject) => {
+    const s = net.connect({ host: '::1', port });
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    s.on('close', () => resolve(got));
+    s.on('error', reject);
+    s.write('GET /v6 HTTP/1.0\r\n\r\n');
+  });
+  assert.match(text, /A:\/v6\n$/);
+  assert.equal(be.requests[0]!.head, 'GET /v6 HTTP/1.0\r\nX-Forwarded-For: ::1\r\n\r\n');
+});
