@@ -5,7 +5,7 @@
 //
 //   node bench/run.mjs [--rounds N] [--duration S] [--connections C] [--scenario name]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,37 @@ function waitPort(port, ms = 10000) {
   });
 }
 
-/** Starts a process, remembers its PID; stop() kills exactly that PID. */
+/** `pid` and its descendants (from /proc/<pid>/task/<tid>/children), parents first. */
+function processTree(pid) {
+  const out = [];
+  const walk = (p, depth) => {
+    if (depth > 8) return;
+    out.push(p);
+    let children = [];
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        const list = readFileSync(`/proc/${p}/task/${tid}/children`, 'latin1').trim();
+        if (list) children.push(...list.split(/\s+/).map(Number));
+      }
+    } catch {
+      children = [];
+    }
+    for (const c of children) walk(c, depth + 1);
+  };
+  walk(pid, 0);
+  return out;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a process, remembers its PID; stop() signals exactly that PID and the children it started. */
 function startProcess(name, cmd, args, opts = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
   let stderr = '';
@@ -61,24 +91,21 @@ function startProcess(name, cmd, args, opts = {}) {
     name,
     pid: child.pid,
     stderr: () => stderr,
-    stop() {
-      return new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => {
-          try {
-            process.kill(child.pid, 'SIGKILL');
-          } catch {}
-        }, 3000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
+    async stop() {
+      // the tree is read before signalling: an orphaned worker is still ours to stop
+      const tree = child.exitCode === null && child.signalCode === null ? processTree(child.pid) : [];
+      for (const pid of [...tree].reverse()) {
         try {
-          process.kill(child.pid, 'SIGTERM');
-        } catch {
-          resolve();
-        }
-      });
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+      }
+      for (let i = 0; i < 60 && tree.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+      for (const pid of tree) {
+        if (!alive(pid)) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
     },
   };
 }
@@ -218,6 +245,24 @@ function toMs(v, unit) {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60000 : n;
 }
 
+/** CPU time (user + system, ms) used so far by a process and its descendants (bin/tsproxy
+ *  serves from a child process), from /proc; undefined if unknown. */
+function cpuMs(pid) {
+  if (pid === undefined) return undefined;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[11] = utime, fields[12] = stime, in clock ticks (100 Hz on Linux)
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      if (p === pid) return undefined;
+    }
+  }
+  return total;
+}
+
 function runWrk(args) {
   const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: (DURATION_S + 30) * 1000 });
   const out = r.stdout ?? '';
@@ -225,6 +270,7 @@ function runWrk(args) {
   const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)\b/.exec(out);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s|m)\b/.exec(out);
   const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const total = /(\d+) requests in/.exec(out);
   const sockErr = /Socket errors: (.*)/.exec(out);
   if (!rps || !p99) throw new Error(`wrk output not understood:\n${out}\n${r.stderr ?? ''}`);
   return {
@@ -232,6 +278,7 @@ function runWrk(args) {
     p50Ms: p50 ? toMs(p50[1], p50[2]) : NaN,
     p99Ms: toMs(p99[1], p99[2]),
     errors: (errors ? Number(errors[1]) : 0),
+    requests: total ? Number(total[1]) : NaN,
     socketErrors: sockErr ? sockErr[1].trim() : '',
   };
 }
@@ -275,9 +322,13 @@ async function main() {
         // alternate the order each round so neither proxy always runs on a warmer machine
         const order = round % 2 ? started : [...started].reverse();
         for (const { px, inst } of order) {
+          const cpu0 = cpuMs(inst.pid);
           const r = runWrk(scenario.wrk(inst.port));
+          const cpu1 = cpuMs(inst.pid);
+          // CPU per request is what the proxy costs, whatever else runs on the machine
+          r.cpuUsPerReq = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1000) / r.requests : NaN;
           samples.get(px.name).push(r);
-          console.error(`${scenario.name} round ${round} ${px.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${r.errors || r.socketErrors ? `, errors ${r.errors} ${r.socketErrors}` : ''}`);
+          console.error(`${scenario.name} round ${round} ${px.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ${Number.isNaN(r.cpuUsPerReq) ? '-' : r.cpuUsPerReq.toFixed(1)} CPU us/req${r.errors || r.socketErrors ? `, errors ${r.errors} ${r.socketErrors}` : ''}`);
         }
       }
       for (const { inst } of started) {
@@ -291,6 +342,7 @@ async function main() {
           proxy: px.name,
           rps: median(s.map((x) => x.rps)),
           bestRps: Math.max(...s.map((x) => x.rps)),
+          cpuUsPerReq: median(s.map((x) => x.cpuUsPerReq)),
           bestP99Ms: Math.min(...s.map((x) => x.p99Ms)),
           p50Ms: median(s.map((x) => x.p50Ms)),
           p99Ms: median(s.map((x) => x.p99Ms)),
@@ -307,7 +359,7 @@ async function main() {
 function printTable(results) {
   const ref = (scenario) => results.find((r) => r.scenario === scenario && r.proxy === 'haproxy-2.6');
   // medians, plus the best round: on a shared machine the best round is the least disturbed one
-  const rows = [['scenario', 'proxy', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs haproxy', 'p99 vs haproxy', 'best req/s', 'best p99 ms', 'errors']];
+  const rows = [['scenario', 'proxy', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs haproxy', 'p99 vs haproxy', 'best req/s', 'best p99 ms', 'CPU us/req', 'CPU vs haproxy', 'errors']];
   for (const r of results) {
     const h = ref(r.scenario);
     rows.push([
@@ -320,6 +372,8 @@ function printTable(results) {
       h ? (r.p99Ms / h.p99Ms).toFixed(2) : '-',
       r.bestRps.toFixed(0),
       r.bestP99Ms.toFixed(2),
+      Number.isNaN(r.cpuUsPerReq) ? '-' : r.cpuUsPerReq.toFixed(1),
+      h && !Number.isNaN(r.cpuUsPerReq) ? (r.cpuUsPerReq / h.cpuUsPerReq).toFixed(2) : '-',
       String(r.errors),
     ]);
   }
