@@ -175,7 +175,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--terminate <pid>', '-st: old pids to terminate').argParser(collectPid))
     .addOption(new Option('--master-worker', '-W: master-worker mode'))
     .addOption(new Option('--systemd', '-Ws: notify systemd'))
-    .addOption(new Option('--log-format <format>', 'process message format').choices(['legacy', 'json']).default('legacy'));
+    .addOption(new Option('--log-format <format>', 'process message format').choices(['legacy', 'json']));
   return program;
 }
 
@@ -239,7 +239,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     terminatePids: o.terminate ?? [],
     masterWorker: o.masterWorker === true || o.systemd === true,
     systemd: o.systemd === true,
-    logFormat: o.logFormat ?? 'legacy',
+    // The environment applies when the flag is absent (log shippers set it once for a unit).
+    logFormat: o.logFormat ?? (process.env['TSPROXY_LOG_FORMAT'] === 'json' ? 'json' : 'legacy'),
   };
   return { kind: 'run', options };
 }

@@ -1,5 +1,6 @@
 // `server <name> <addr>[:<port>] [options…]` (spec §5.4): one backend server and its check
 // settings. Options are order-free and each consumes its argument.
+import { isIP } from 'node:net';
 import type { ServerConfig, SourceAddress } from './model.js';
 import { parseServerAddress, parseSourceAddress } from './address.js';
 import { intArg, parseTimeMs, type LineContext } from './values.js';
@@ -72,7 +73,9 @@ export function parseServerLine(ctx: LineContext): ServerConfig {
       }
       case 'addr': {
         // tsproxy accepts the check address keyword of later releases.
-        const a = parseSourceAddress(ctx, need(i, 'an address'));
+        const word = need(i, 'an address');
+        // A bare IPv6 literal (`addr ::1`) has no port: don't split it at its last colon.
+        const a = isIP(word) !== 0 ? { host: word, port: 0 } : parseSourceAddress(ctx, word);
         if (a.port !== 0) ctx.fail(`'addr' expects an address without a port; the check port is set with 'port' (server '${name}').`, 'server');
         checkAddr = a.host;
         i++;

@@ -34,6 +34,9 @@ const GOOD: readonly (readonly [string, (g: GlobalSettings) => unknown, unknown]
   ['log stdout user', (g) => [g.logs[0]?.kind, g.logs[0]?.facility], ['stdout', 1]],
   ['log stderr local3 err', (g) => [g.logs[0]?.kind, g.logs[0]?.maxLevel], ['stderr', 3]],
   ['log 127.0.0.1 local0\n log 127.0.0.2 local1', (g) => g.logs.length, 2],
+  // Later releases' `format`/`len` words are skipped (with a warning), not refused.
+  ['log stdout format raw local0', (g) => [g.logs[0]?.kind, g.logs[0]?.facility, g.logs[0]?.maxLevel], ['stdout', 16, 7]],
+  ['log 127.0.0.1:5140 len 4096 format rfc3164 local1 notice', (g) => [g.logs[0]?.kind, g.logs[0]?.facility, g.logs[0]?.maxLevel], ['udp', 17, 5]],
   ['stats socket /run/tsproxy.sock', (g) => [g.statsSocket?.path, g.statsSocket?.mode, g.statsSocket?.level], ['/run/tsproxy.sock', undefined, 'operator']],
   ['stats socket /run/t.sock mode 660 level admin', (g) => [g.statsSocket?.mode, g.statsSocket?.level], [0o660, 'admin']],
   ['stats socket /run/t.sock level operator mode 0600', (g) => [g.statsSocket?.mode, g.statsSocket?.level], [0o600, 'operator']],
