@@ -187,6 +187,10 @@ export interface ProxyRuntime {
   // Optional stats counters (added for issue 10, src/stats/; rendered '' or derived when absent).
   /** Effective maxconn (CSV frontend `slim`); runtime/proxy.ts already has it. */
   readonly maxconn?: number;
+  /** `fullconn`, else maxconn (CSV backend `slim`); runtime/proxy.ts already has it. */
+  readonly fullconn?: number;
+  /** Listeners closed (CSV frontend status STOP); runtime/proxy.ts already has it. */
+  readonly stopped?: boolean;
   /** Highest concurrent session count seen (CSV frontend `smax`). */
   readonly maxSessions?: number;
   /** Bytes from / to clients (CSV frontend `bin`/`bout`); else the sum of the servers'. */

@@ -154,7 +154,7 @@ export function proxyRows(proxy: ProxyRuntime, iid: number, o: RowOptions): Stat
   const servers = proxy.servers;
   const bytesIn = proxy.bytesIn ?? sum(servers, (s) => s.bytesIn);
   const bytesOut = proxy.bytesOut ?? sum(servers, (s) => s.bytesOut);
-  const closed = (proxy as { stopped?: boolean }).stopped === true;
+  const closed = proxy.stopped === true;
   const base = {
     pxname: name,
     proxy,
@@ -265,7 +265,7 @@ export function proxyRows(proxy: ProxyRuntime, iid: number, o: RowOptions): Stat
     qmax: proxy.maxQueueLength,
     scur: sum(servers, (s) => s.currentSessions),
     smax: proxy.maxSessions,
-    slim: (proxy as { fullconn?: number }).fullconn ?? proxy.maxconn,
+    slim: proxy.fullconn ?? proxy.maxconn,
     stot: sum(servers, (s) => s.totalSessions),
     bin: sum(servers, (s) => s.bytesIn),
     bout: sum(servers, (s) => s.bytesOut),
