@@ -354,3 +354,19 @@ test('a keep-alive request head left unfinished gets 408 when clitimeout expires
   assert.equal(rec.requestLine, 'GET /2 HTTP/1.1');
   assert.equal(rec.bytesFromClient, 'GET /2 HTTP/1.1\r\nHo'.length);
 });
+
+test('CONNECT answered 2xx becomes a tunnel', async (t) => {
+  const { be, port } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => {
+      socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+      socket.on('data', (d: Buffer) => socket.write(Buffer.concat([Buffer.from('echo:'), d])));
+    },
+  }));
+  const r = await exchange(port, ['CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n\x16\x03\x01binary'], {
+    until: (s) => s.endsWith('echo:\x16\x03\x01binary'),
+  });
+  // the 2xx is the final response: it gets the persistence cookie like a 101 does
+  assert.equal(r.text, 'HTTP/1.1 200 Connection established\r\nSet-Cookie: SERVERID=A; path=/\r\n\r\necho:\x16\x03\x01binary');
+  assert.equal(be.requests[0]!.head, 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n');
+});
