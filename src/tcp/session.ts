@@ -8,6 +8,9 @@ import { plainAddress } from '../runtime/monitor-net.js';
 import { Tunnel } from './tunnel.js';
 import { handleFd } from '../log/debug.js';
 
+/** abortonclose reads ahead while waiting for a server: at most about one legacy buffer. */
+const EARLY_BUFFER_BYTES = 16384;
+
 export const acceptTcpSession: SessionHandler = (proxy, socket, acceptTimeMs) => {
   new TcpSession(proxy, socket, acceptTimeMs);
 };
@@ -48,6 +51,33 @@ class TcpSession {
       { clientAddress: this.clientAddress, clientPort: this.clientPort, frontendPort: client.localPort ?? 0, direct: undefined },
       this.onConnected,
     );
+    if (cfg.options.abortonclose) {
+      // read while queued or connecting, to see the client give up; bounded like one buffer
+      client.on('data', this.onEarlyData);
+      client.on('end', this.onEarlyEnd);
+      client.resume();
+    }
+  }
+
+  /** abortonclose: bytes received before the server connection, replayed to it. */
+  private early: Buffer[] = [];
+  private earlyBytes = 0;
+
+  private readonly onEarlyData = (chunk: Buffer): void => {
+    this.early.push(chunk);
+    this.earlyBytes += chunk.length;
+    if (this.earlyBytes >= EARLY_BUFFER_BYTES) this.client.pause();
+  };
+
+  private readonly onEarlyEnd = (): void => {
+    // legacy abortonclose: a client that shut its sending side while waiting is not served
+    this.abortPending();
+  };
+
+  private stopEarlyReading(): void {
+    this.client.removeListener('data', this.onEarlyData);
+    this.client.removeListener('end', this.onEarlyEnd);
+    this.client.pause();
   }
 
   private readonly onEarlyClientError = (): void => {
@@ -72,6 +102,7 @@ class TcpSession {
 
   private readonly onConnected = (r: ConnectResult): void => {
     this.pending = undefined;
+    if (this.proxy.config.options.abortonclose) this.stopEarlyReading();
     this.server = r.server;
     this.tw = r.queueMs;
     if (!r.ok) {
@@ -91,6 +122,12 @@ class TcpSession {
       this.proxy.log.logTraffic(this.record(true));
     }
     const server = r.server;
+    if (this.early.length > 0) {
+      for (const chunk of this.early) r.socket.write(chunk);
+      this.bytesFromClient += this.earlyBytes;
+      if (server !== undefined) server.addBytes(this.earlyBytes, 0);
+      this.early = [];
+    }
     const debug = this.proxy.debug;
     let closedSides = 0;
     const onSocketClosed =

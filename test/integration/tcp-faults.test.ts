@@ -227,3 +227,32 @@ test('an upload longer than srvtimeout, the server never answering: not cut whil
   await s.rt.log('px').waitRecords(1);
   assert.equal(s.rt.log('px').records[0]!.termination, '--');
 });
+
+test('abortonclose: a queued client that shuts its sending side is dropped (CQ); others get what they sent while waiting', async (t) => {
+  const be = await startBackend({ kind: 'echo' });
+  const s = await setup(t, be, { options: { abortonclose: true }, servers: [server('s', '127.0.0.1', be.port, { maxconn: 1 })] });
+  const first = await connectClient(s.port);
+  first.socket.write('1');
+  await first.received(1);
+  const quitter = await connectClient(s.port);
+  const waiter = await connectClient(s.port);
+  const waiterPort = waiter.socket.localPort;
+  const px = s.rt.runtime.proxy('px')!;
+  for (let i = 0; i < 200 && px.queueLength < 2; i++) await sleep(5);
+  assert.equal(px.queueLength, 2);
+  waiter.socket.write('sent while queued');
+  quitter.socket.end();
+  await quitter.ended();
+  await s.rt.log('px').waitRecords(1);
+  assert.equal(s.rt.log('px').records[0]!.termination, 'CQ');
+  assert.equal(px.queueLength, 1);
+  first.socket.end();
+  await waiter.received(17);
+  assert.equal(waiter.text(), 'sent while queued');
+  waiter.socket.end();
+  await waiter.ended();
+  await s.rt.log('px').waitRecords(3);
+  const last = s.rt.log('px').records.find((r) => r.clientPort === waiterPort)!;
+  assert.equal(last.bytesFromClient, 17);
+  assert.equal(be.connections.length, 2, 'the quitter never reached the server');
+});
