@@ -107,8 +107,12 @@ export function analyseRequest<S>(px: CompiledProxy, head: RequestHead, ctx: Req
     let line: string | null = lines[i]!;
     if (i > 0 && closeHeaders && isHeader(line, 'connection')) continue; // deleted, rules not applied
     if (rules.length > 0) {
+      const original: string = line;
       line = applyRules(line, rules, state);
-      if (line === null) continue;
+      if (line === null) {
+        if (i > 0) continue;
+        line = original; // a request line cannot be deleted, only rewritten
+      }
     }
     if (i > 0 && !state.denied && px.scanRequestCookies && isHeader(line, 'cookie')) {
       const colon = line.indexOf(':');
@@ -218,8 +222,12 @@ export function analyseResponse(px: CompiledProxy, head: ResponseHead, ctx: Resp
     let line: string | null = lines[i]!;
     if (i > 0 && closeHeaders && isHeader(line, 'connection')) continue;
     if (rules.length > 0) {
+      const original: string = line;
       line = applyRules(line, rules, state);
-      if (line === null) continue;
+      if (line === null) {
+        if (i > 0) continue;
+        line = original; // a status line cannot be deleted, only rewritten
+      }
     }
     if (i === 0 || state.denied) {
       out.push(line);

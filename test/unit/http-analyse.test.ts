@@ -94,6 +94,12 @@ test('request rules: first match per line, request line included, deny/allow/pas
   assert.equal(applyRules('X: 1', [], st), 'X: 1');
 });
 
+test('rules cannot delete the request line or the status line', () => {
+  const p = px(' reqdel ^GET\n rspdel ^HTTP');
+  assert.deepEqual(analyseRequest(p, request('GET / HTTP/1.0\r\nX: 1\r\n\r\n'), ctx).lines, ['GET / HTTP/1.0', 'X: 1']);
+  assert.deepEqual(analyseResponse(p, response('HTTP/1.0 200 OK\r\n\r\n'), rctx()).lines, ['HTTP/1.0 200 OK']);
+});
+
 test('request: cookie processing after rules, captures before rewriting', () => {
   const p = px(' cookie SERVERID insert indirect\n capture request header Host len 3\n capture request header X-Id len 10\n capture cookie SERVER len 20\n reqrep ^Host:.* Host:\\ changed');
   const a = analyseRequest(p, request('GET / HTTP/1.1\r\nHost: example\r\ncookie: a=1; SERVERID=A\r\nX-Id: 1\r\nX-Id: 2\r\n\r\n'), ctx);
