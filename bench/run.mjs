@@ -224,6 +224,15 @@ const SCENARIOS = [
     wrk: (port) => ['-t', '1', '-c', String(CONNECTIONS), '-d', `${DURATION_S}s`, '--latency', `http://127.0.0.1:${port}/`],
   },
   {
+    name: 'http-keepalive',
+    description: 'mode http, keep-alive on both sides (each request analysed and balanced)',
+    mode: 'http',
+    httpclose: false,
+    // opt-in (--scenario http-keepalive) until the performance work owns the HTTP scenarios
+    defaultRun: false,
+    wrk: (port) => ['-t', '1', '-c', String(CONNECTIONS), '-d', `${DURATION_S}s`, '--latency', `http://127.0.0.1:${port}/`],
+  },
+  {
     name: 'tcp-close',
     description: 'mode tcp, one TCP session per request (accept + server connect each time)',
     mode: 'tcp',
