@@ -133,6 +133,8 @@ class ServerCheckLoop {
     this.server.setCheckStatus(result.status);
     const step = applyCheckResult(this.health, result.ok, this.rise, this.fall);
     this.health = step.health;
+    // The stats page shows "going up/down" from this counter.
+    this.server.setCheckHealth?.(step.health, result.ok);
     if (step.transition !== undefined) {
       try {
         reportTransition(this.proxy, this.server, step.transition);
