@@ -20,7 +20,8 @@ export interface LbServer {
 /**
  * The servers that take load-balanced traffic: every usable active server; if there is none,
  * the first usable backup only, or every usable backup with `option allbackups`.
- * `exclude` counts as down (the server a redispatch leaves, DESIGN.md decision 8).
+ * `exclude` counts as down (the server a redispatch leaves, DESIGN.md decision 8), and so does
+ * a server whose weight was set to 0 at run time (it keeps only its cookie clients).
  */
 export function eligibleServers<S extends LbServer>(servers: readonly S[], allBackups: boolean, exclude?: S): S[] {
   const active: S[] = [];
