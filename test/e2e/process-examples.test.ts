@@ -53,7 +53,7 @@ test('examples/init.d/tsproxy: start, reload under load, status, graceful-stop',
   assert.equal(first.length, 1);
   assert.equal((await get(port)).status, 200);
 
-  const load = runLoad(port, { maxRequests: 20000, concurrency: 4, expectBodyPrefix: 'ok b1' });
+  const load = runLoad(port, { maxRequests: 200000, concurrency: 4, expectBodyPrefix: 'ok b1' });
   let reload;
   try {
     await waitFor('load running', () => load.completed() > 100);
