@@ -51,7 +51,7 @@ test('-sf under load: three daemon reloads, zero failed requests, old processes 
   assert.equal(first.code, 0, first.stderr);
   const generations: number[][] = [readPids(pidfile)];
   generations[0]!.forEach((p) => janitor.track(p));
-  const load = runLoad(port, { maxRequests: 2000000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  const load = runLoad(port, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
   try {
     await progress(load, 300);
     for (let i = 0; i < 3; i++) {
@@ -139,7 +139,7 @@ test('master-worker: SIGUSR2 reloads under load with zero failed requests; a bro
   await waitForPort(port);
   const workers0 = childrenOf(master.pid);
   assert.equal(workers0.length, 2);
-  const load = runLoad(port, { maxRequests: 2000000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  const load = runLoad(port, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
   const allWorkers = new Set(workers0);
   try {
     await progress(load, 300);
@@ -243,7 +243,7 @@ test(
     const pidfile = join(dir, 'h.pid');
     assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
     readPids(pidfile).forEach((p) => janitor.track(p));
-    const load = runLoad(port, { maxRequests: 2000000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+    const load = runLoad(port, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
     try {
       await progress(load, 300);
       for (let i = 0; i < 2; i++) {
@@ -266,7 +266,7 @@ test('-sf between foreground processes: the new one takes the sockets over, the 
   const cfg = writeConfig(dir, 'fg.cfg', config(port, ''));
   const old = janitor.start(['-f', cfg]);
   await waitForPort(port);
-  const load = runLoad(port, { maxRequests: 100000, concurrency: 4, expectBodyPrefix: 'ok b1' });
+  const load = runLoad(port, { maxRequests: 200000, concurrency: 4, expectBodyPrefix: 'ok b1' });
   let next;
   try {
     await progress(load, 200);
