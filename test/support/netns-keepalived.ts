@@ -2,12 +2,11 @@
 // addresses: interface, state, priority, the virtual address and any unicast peers. Everything
 // else (the vrrp_script that runs `killall -0 tsproxy`, its interval and weight, advert_int)
 // is kept, so the HA test exercises the example as an operator would deploy it. Pure.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './netns-lab.js';
 
 export const EXAMPLE_KEEPALIVED = join(REPO_ROOT, 'examples', 'keepalived', 'keepalived.conf');
-export const FALLBACK_KEEPALIVED = join(REPO_ROOT, 'test', 'ha', 'keepalived.conf.template');
 
 export interface KeepalivedNode {
   readonly state: 'MASTER' | 'BACKUP';
@@ -19,10 +18,9 @@ export interface KeepalivedNode {
   readonly peerAddresses: readonly string[];
 }
 
-/** The example's text and where it came from (the shipped example, or the test's template). */
+/** The shipped example's text and path. */
 export function keepalivedSource(): { text: string; path: string } {
-  const path = existsSync(EXAMPLE_KEEPALIVED) ? EXAMPLE_KEEPALIVED : FALLBACK_KEEPALIVED;
-  return { text: readFileSync(path, 'utf8'), path };
+  return { text: readFileSync(EXAMPLE_KEEPALIVED, 'utf8'), path: EXAMPLE_KEEPALIVED };
 }
 
 /** Replaces the contents of every `<keyword> { ... }` block (one level deep) with `lines`. */
