@@ -20,6 +20,8 @@ import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from 
 
 const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
 const HEALTH_REPLY = 'OK\n';
+/** Fewest connections a proxy holds unread at its limits before resetting new ones. */
+const HOLD_MIN = 1024;
 
 // stats (H8): the engine is built per runtime, with the stats interceptor when a proxy has `stats`
 /** The http engine receives a socket already flowing-ready, like a plain accept. */
@@ -216,8 +218,9 @@ export class Runtime implements RuntimeControl {
       return;
     }
     if (this.mustHold(proxy)) {
-      // the kernel backlog of legacy is `maxconn` long; ours too
-      if (proxy.held.length >= proxy.maxconn) {
+      // legacy's kernel backlog was `maxconn` long and clients beyond it only retried their SYN
+      // later; a reset here would be a refusal, so the hold is never shorter than HOLD_MIN
+      if (proxy.held.length >= Math.max(proxy.maxconn, HOLD_MIN)) {
         socket.resetAndDestroy();
         return;
       }
