@@ -30,6 +30,8 @@ import {
 const MAX_CLIENT_AHEAD_BYTES = 65536;
 /** How long a closing client may take to read an error page before it is cut. */
 const LINGER_MS = 5000;
+/** How long an idle keep-alive connection may still bring one last request after a soft stop. */
+const SOFT_STOP_IDLE_MS = 1000;
 
 export interface HttpSessionOptions {
   /** Stats page and other local answers (spec §11.4). */
@@ -146,6 +148,7 @@ class HttpSession {
   private pendingLogs: Transaction[] = [];
   private unregisterSoftStop: (() => void) | undefined;
   private crashed = false;
+  private softStopTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -1083,6 +1086,7 @@ class HttpSession {
 
   private onClientClose(): void {
     this.closed = true;
+    if (this.softStopTimer !== undefined) clearTimeout(this.softStopTimer);
     if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
     this.unregisterSoftStop = undefined;
     this.clearHeadTimer();
@@ -1110,13 +1114,24 @@ class HttpSession {
     for (const t of logs) this.logTransaction(t, false);
   }
 
-  /** Soft stop: an idle keep-alive connection closes now; a busy one after its response. */
+  /**
+   * Soft stop: a busy connection closes after its response (which says `Connection: close`).
+   * An idle keep-alive connection is not cut at once — its client may already have sent the
+   * next request, which would be lost in a reset — but answered once more with
+   * `Connection: close`; if nothing comes within SOFT_STOP_IDLE_MS it is closed.
+   */
   private onSoftStop(): void {
-    const tx = this.tx;
-    if (tx !== undefined && tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) {
-      tx.logged = true;
-      this.closeClient(false);
-    }
+    if (this.softStopTimer !== undefined || this.closed) return;
+    this.softStopTimer = setTimeout(
+      this.guard(() => {
+        const tx = this.tx;
+        if (tx !== undefined && tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) {
+          tx.logged = true;
+          this.closeClient(false);
+        }
+      }),
+      SOFT_STOP_IDLE_MS,
+    );
   }
 
   // ---------------------------------------------------------------- closing

@@ -122,7 +122,7 @@ test('soft stop: a busy keep-alive connection gets Connection: close on its resp
   await Promise.race([stopped, new Promise((_, rej) => setTimeout(() => rej(new Error('soft stop did not finish')), 3000))]);
 });
 
-test('soft stop: an idle keep-alive connection closes at once (needs ProxyRuntime.onSoftStop)', async (t) => {
+test('soft stop: an idle keep-alive connection may bring one last request (answered with close), else closes within 1 s', async (t) => {
   const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
   t.after(() => a.close());
   const port = await freePort();
@@ -132,13 +132,32 @@ test('soft stop: an idle keep-alive connection closes at once (needs ProxyRuntim
     t.skip('the runtime does not provide onSoftStop yet');
     return;
   }
-  const idle = exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
-  await a.waitRequests(1);
+  const net = await import('node:net');
+  // two idle keep-alive clients: one sends a last request just after the stop began
+  const open = (): Promise<{ socket: import('node:net').Socket; text: () => string; closed: Promise<void> }> =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('error', () => {});
+      const closed = new Promise<void>((r) => socket.on('close', () => r()));
+      socket.on('connect', () => resolve({ socket, text: () => got, closed }));
+    });
+  const late = await open();
+  const quiet = await open();
+  t.after(() => late.socket.destroy());
+  t.after(() => quiet.socket.destroy());
+  late.socket.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  quiet.socket.write('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await a.waitRequests(2);
   await new Promise((r) => setTimeout(r, 100));
-  await Promise.race([px.runtime.softStop(), new Promise((_, rej) => setTimeout(() => rej(new Error('idle connection held the soft stop')), 3000))]);
-  const r = await idle;
-  assert.equal(r.closed, true);
-  assert.equal(statusLines(r.text).length, 1);
+  const stopped = px.runtime.softStop();
+  late.socket.write('GET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await Promise.race([stopped, new Promise((_, rej) => setTimeout(() => rej(new Error('idle connection held the soft stop')), 3000))]);
+  await late.closed;
+  await quiet.closed;
+  assert.match(late.text(), /A:\/1\nHTTP\/1\.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nA:\/3\n$/);
+  assert.equal(statusLines(quiet.text()).length, 1);
 });
 
 test('balanced keep-alive requests reuse the server connection when the balancer picks its server (needs ProxyRuntime.pickServer)', async (t) => {
