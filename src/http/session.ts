@@ -6,14 +6,14 @@
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
-import type { TrafficLogRecord } from '../log/types.js';
-import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
-import { analyseRequest, analyseResponse, type RequestAnalysis } from './analyse.js';
+import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import { analyseRequest, analyseResponse } from './analyse.js';
 import { AppSessionTable } from './appsession.js';
 import { ChunkedDecoder } from './chunked.js';
 import { compileProxy, plainAddress, type CompiledProxy } from './compiled.js';
 import { MONITOR_URI_REPLY } from './errors.js';
 import { scanHead, serializeHead } from './head.js';
+import { Transaction, trafficRecord, type ServerConn } from './transaction.js';
 import type { HttpInterceptor } from './intercept.js';
 import {
   isHeader,
@@ -21,8 +21,6 @@ import {
   parseResponseHead,
   responseFraming,
   wantsKeepAlive,
-  type Framing,
-  type RequestHead,
   type ResponseHead,
 } from './parser.js';
 
@@ -54,77 +52,6 @@ function interimLines(lines: string[]): string[] {
 
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
-
-interface ServerConn {
-  readonly socket: Socket;
-  readonly server: ServerRuntime | undefined;
-  readonly release: () => void;
-  released: boolean;
-  /** The transaction using it; undefined while kept idle for reuse. */
-  tx: Transaction | undefined;
-  /** Requests already carried: > 0 means a reused keep-alive connection. */
-  uses: number;
-  ended: boolean;
-}
-
-type TxPhase = 'head' | 'connecting' | 'sending' | 'tunnel' | 'done';
-
-class Transaction {
-  phase: TxPhase = 'head';
-  /** Start of this request: accept, or its first byte on a keep-alive connection. */
-  startMs: number;
-  /** Wall clock of the request start for the log line. */
-  logStartMs: number;
-  headMs = -1;
-  connectedMs = -1;
-  resHeadMs = -1;
-  tw = -1;
-  tc = -1;
-  head: RequestHead | undefined;
-  analysis: RequestAnalysis<ServerRuntime> | undefined;
-  method = '';
-  // request body
-  reqFraming: Framing = { kind: 'none' };
-  reqRemaining = 0;
-  reqChunked: ChunkedDecoder | undefined;
-  reqDone = false;
-  // server side
-  pending: PendingConnect | undefined;
-  conn: ServerConn | undefined;
-  serverName: string | undefined;
-  direct = false;
-  redispatched = false;
-  // response
-  resBuf: Buffer | undefined;
-  res: ResponseHead | undefined;
-  resFraming: Framing = { kind: 'none' };
-  resRemaining = 0;
-  resChunked: ChunkedDecoder | undefined;
-  resDone = false;
-  resHeadBytes = 0;
-  // log
-  status = -1;
-  bytesFromServer = 0;
-  bytesFromClient = 0;
-  termination = '--';
-  reqFlag = 'N';
-  resFlag = 'N';
-  requestLine: string | undefined;
-  reqCaptures: string[] | undefined;
-  resCaptures: string[] | undefined;
-  capturedReqCookie: string | undefined;
-  capturedResCookie: string | undefined;
-  logged = false;
-  /** When the transaction ended (its log may be emitted later, at close). */
-  endMs = -1;
-  bytesCounted = false;
-  tarpitTimer: NodeJS.Timeout | undefined;
-
-  constructor(startMs: number) {
-    this.startMs = startMs;
-    this.logStartMs = startMs;
-  }
-}
 
 class HttpSession {
   private readonly px: CompiledProxy;
@@ -1198,50 +1125,10 @@ class HttpSession {
 
   private logTransaction(tx: Transaction, logasap: boolean): void {
     if (tx.logged) return;
-    const r = this.record(tx, logasap);
+    const r = this.proxy.log.enabled ? trafficRecord(tx, this.proxy, this.px, this.clientAddress, this.clientPort, logasap) : undefined;
     tx.logged = true;
     if (r !== undefined) this.proxy.log.logTraffic(r);
   }
 
-  private record(tx: Transaction, logasap: boolean): TrafficLogRecord | undefined {
-    const log = this.proxy.log;
-    if (!log.enabled) return undefined;
-    const now = tx.endMs >= 0 ? tx.endMs : Date.now();
-    const server = tx.conn?.server ?? this.proxy.servers.find((s) => s.config.name === tx.serverName);
-    const tq = tx.headMs < 0 ? -1 : tx.headMs - tx.startMs;
-    const tr = tx.resHeadMs < 0 || tx.connectedMs < 0 ? -1 : tx.resHeadMs - tx.connectedMs;
-    const px = this.px;
-    const cookieFlags = px.cookieFlagsLogged ? tx.reqFlag + tx.resFlag : '--';
-    const captureSlots = (n: number, v: string[] | undefined): readonly string[] | undefined =>
-      n === 0 ? undefined : (v ?? new Array<string>(n).fill(''));
-    return {
-      proxyName: this.proxy.config.name,
-      mode: 'http',
-      clientAddress: this.clientAddress,
-      clientPort: this.clientPort,
-      acceptTimeMs: tx.logStartMs,
-      serverName: tx.serverName,
-      tq,
-      tw: tx.headMs < 0 ? -1 : tx.tw,
-      tc: tx.tc,
-      tr,
-      tt: (logasap ? tx.resHeadMs : now) - tx.startMs,
-      status: tx.status,
-      bytesFromServer: logasap ? tx.resHeadBytes : tx.status >= 0 && tx.res === undefined ? 0 : tx.bytesFromServer,
-      bytesFromClient: tx.bytesFromClient,
-      capturedRequestCookie: tx.capturedReqCookie,
-      capturedResponseCookie: tx.capturedResCookie,
-      termination: tx.termination,
-      cookieFlags,
-      serverConnections: server?.currentSessions ?? 0,
-      proxyConnections: this.proxy.currentSessions,
-      processConnections: this.proxy.processSessions,
-      serverQueue: server?.queueLength ?? 0,
-      proxyQueue: this.proxy.queueLength,
-      requestHeaders: captureSlots(px.requestCaptures.length, tx.reqCaptures),
-      responseHeaders: captureSlots(px.responseCaptures.length, tx.resCaptures),
-      requestLine: tx.requestLine,
-      logasap,
-    };
-  }
+
 }
