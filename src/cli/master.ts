@@ -43,7 +43,8 @@ export async function launchDetachedMaster(prepared: Prepared): Promise<void> {
       if (m?.type === 'ready') resolve(undefined);
       else if (m?.type === 'failed') resolve(m.alert);
     });
-    child.on('exit', (code, signal) => resolve(`master exited before being ready (${signal ?? `code ${code}`}).`));
+    // The IPC channel may still hold the master's alert when 'exit' fires.
+    child.on('exit', (code, signal) => setTimeout(() => resolve(`master exited before being ready (${signal ?? `code ${code}`}).`), 200));
     child.on('error', (err) => resolve(`cannot start the master: ${err.message}`));
   });
   if (alert !== undefined) runFatal(prepared.log, alert);

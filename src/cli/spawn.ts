@@ -71,8 +71,9 @@ function waitReady(child: ChildProcess, timeoutMs: number): Promise<string | und
       if (message?.type === 'ready') done(undefined);
       else if (message?.type === 'failed') done(message.alert);
     };
+    // The IPC channel may still hold the child's last message (its alert) when 'exit' fires.
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      done(`worker ${child.pid ?? '?'} exited before being ready (${signal ?? `code ${code}`}).`);
+      setTimeout(() => done(`worker ${child.pid ?? '?'} exited before being ready (${signal ?? `code ${code}`}).`), 200);
     const onError = (err: Error) => done(`cannot start a worker: ${err.message}`);
     const timer = setTimeout(() => done(`worker ${child.pid ?? '?'} not ready after ${timeoutMs} ms.`), timeoutMs);
     child.on('message', onMessage);

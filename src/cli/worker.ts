@@ -59,13 +59,17 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
   delete process.env[WORKER_ENV];
   // The IPC channel must not keep a draining process alive.
   process.channel?.unref();
-  const fail = (alert: string): never => {
-    report({ type: 'failed', pid: process.pid, alert });
-    process.exit(1);
-  };
+  // Exit only once the alert has left on the channel (process.exit would not wait for it).
+  const fail = (alert: string): Promise<void> =>
+    new Promise<void>(() => {
+      const exit = () => process.exit(1);
+      setTimeout(exit, 2000).unref();
+      if (process.send) process.send({ type: 'failed', pid: process.pid, alert } satisfies WorkerMessage, exit);
+      else exit();
+    });
   const read = await readConfig(options.configFiles);
-  if (!read.ok) fail(read.alerts.join('\n'));
-  const config = read.ok ? read.config : undefined!;
+  if (!read.ok) return fail(read.alerts.join('\n'));
+  const config = read.config;
   const mode = resolveMode(options, config.global);
   const processLog = startupLog(mode.quiet, mode.verbose, mode.logFormat);
   let identity;
@@ -93,6 +97,6 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
     pidfile: role.pidfile,
     ...(role.kind === 'worker' ? { onParentGone: 'softstop' as const } : {}),
   });
-  if (!result.ok) fail(result.alert);
+  if (!result.ok) return fail(result.alert);
   report({ type: 'ready', pid: process.pid });
 }

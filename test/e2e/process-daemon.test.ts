@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { canConnect, isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
 import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
 
 const janitor = new ProcessJanitor();
@@ -136,4 +136,21 @@ test('-db keeps a daemon configuration in the foreground', async () => {
   assert.equal(exit.code, 0);
   // -db cancels quiet: the soft-stop warnings reach stderr
   assert.match(p.stderr(), /Stopping proxy web in 0 ms\./);
+});
+
+test('a daemon child that cannot start (setuid fails): its alert reaches the launcher, exit 1, nothing left', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'u.cfg', config(port, 'daemon\nnbproc 2\nuid 4294967295\n'));
+  const pidfile = join(dir, 'u.pid');
+  const r = await janitor.run(['-f', cfg, '-p', pidfile]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\[ALERT\] .* : \[tsproxy\.main\(\)\] Cannot set uid 4294967295\./);
+  assert.equal(existsSync(pidfile), false);
+  // -W -D: worker → detached master → launcher
+  const r2 = await janitor.run(['-W', '-D', '-f', cfg, '-p', pidfile]);
+  assert.equal(r2.code, 1);
+  assert.match(r2.stderr, /Cannot set uid 4294967295\./);
+  assert.equal(existsSync(pidfile), false);
+  await waitFor('port free', async () => !(await canConnect(port)));
 });
