@@ -104,3 +104,27 @@ test('a worker killed from outside: the master logs the alert and exits non-zero
   assert.match(master.stderr(), /\[ALERT\] .* : Current worker \d+ exited with SIGKILL/);
   await waitFor('other worker gone', () => workers.every((p) => !isAlive(p)));
 });
+
+test('SIGUSR2 with an address added, then removed: the new port serves, then closes', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const port2 = await freePort();
+  const base = config(port, '');
+  const cfg = writeConfig(dir, 'a.cfg', base);
+  const pidfile = join(dir, 'a.pid');
+  const master = janitor.start(['-W', '-f', cfg, '-p', pidfile]);
+  await waitFor('master ready', () => readPids(pidfile).length === 1);
+  assert.equal(await connectOutcome(port2), 'ECONNREFUSED');
+  writeConfig(dir, 'a.cfg', base + `listen extra\n    bind 127.0.0.1:${port2}\n    mode http\n    balance roundrobin\n    server s1 127.0.0.1:${backend.port}\n`);
+  process.kill(master.pid, 'SIGUSR2');
+  await master.waitStderr(/Reload complete/);
+  assert.equal((await get(port2)).status, 200);
+  assert.equal((await get(port)).status, 200);
+  writeConfig(dir, 'a.cfg', base);
+  process.kill(master.pid, 'SIGUSR2');
+  await waitFor('second reload', () => (master.stderr().match(/Reload complete/g) ?? []).length === 2);
+  await waitFor('extra port closed', async () => (await connectOutcome(port2)) === 'ECONNREFUSED');
+  assert.equal((await get(port)).status, 200);
+  process.kill(master.pid, 'SIGTERM');
+  await master.exited;
+});
