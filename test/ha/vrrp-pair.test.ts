@@ -147,7 +147,7 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
 
   // --- the VIP answers through the master; the first answer carries the SERVERID cookie.
   const first = await getThroughVip();
-  assert.equal(first.answer.status, 200, `VIP answers: ${JSON.stringify(first.answer)}`);
+  assert.equal(first.answer.status, 200, `VIP answers: ${JSON.stringify(first.answer)}\n${logsOnFailure()}`);
   const setCookie = ([] as string[]).concat(first.answer.headers?.['set-cookie'] ?? []);
   const letter = /^SERVERID=([ABC])/.exec(setCookie[0] ?? '')?.[1];
   assert.ok(letter, `tsproxy inserted SERVERID: ${JSON.stringify(first.answer.headers)}`);
