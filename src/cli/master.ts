@@ -5,21 +5,19 @@
 // it is ready, soft-stops the old one: the listening sockets never close, so no connection is
 // refused; old workers finish their sessions. A bad file or a failed generation leaves the
 // running workers alone and logs the alert.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { ManagedProcessLog } from '../log/process-log.js';
 import { readConfig } from './config-read.js';
+import { offerSockets } from './handover.js';
 import { resolveMode } from './mode.js';
 import { removePidfileIfOurs, writePidfile } from './pidfile.js';
 import { bindWithHandover, releaseOld, signalPids } from './reload.js';
-import type { Prepared } from './run.js';
-import { fatal as runFatal, startupLog } from './run.js';
-import type { ManagedProcessLog } from '../log/process-log.js';
-import { spawn } from 'node:child_process';
-import type { WorkerMessage } from './worker.js';
+import { fatal as runFatal, startupLog, type Prepared } from './run.js';
 import type { RunOptions } from './run-options.js';
 import { dieOf, installSignals } from './signals.js';
 import { bindAlert, bindTargets, closeHeld, handleMap, type HeldSocket } from './sockets.js';
-import { offerSockets } from './handover.js';
 import { spawnGeneration } from './spawn.js';
+import type { WorkerMessage } from './worker.js';
 
 interface Generation {
   readonly children: ChildProcess[];
