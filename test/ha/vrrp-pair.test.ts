@@ -4,8 +4,10 @@
 // own PID namespace, so keepalived's `killall -0 tsproxy` sees only its own host's tsproxy.
 // Shown: the backup binds the VIP before holding it (net.ipv4.ip_nonlocal_bind=1); the VIP
 // answers through the master; killing the master's tsproxy, unplugging the master, or stopping
-// its keepalived moves the VIP to the backup within seconds; and a client holding a SERVERID
-// cookie stays on its web server across every failover (persistence lives in the cookie).
+// its keepalived moves the VIP to the backup within seconds; a -sf reload of the master does not;
+// and a client holding a SERVERID cookie (section 1's insert mode, port 80) or a prefixed
+// application cookie (section 2's `cookie JSESSIONID prefix`, port 81) stays on its web server
+// across every failover (persistence lives in the cookie, not in the balancer).
 // Linux + root + iproute2 + keepalived + psmisc; skipped with the reason otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,10 +33,23 @@ function tsproxyConfig(): string {
   const servers = Object.entries(WEB)
     .map(([letter, addr]) => `    server web${letter} ${addr}:80 cookie ${letter} check inter 1000`)
     .join('\n');
+  // Port 81: the guide's section 2 exactly, the application's JSESSIONID prefixed with the server.
   return `listen webfarm ${VIP}:80
     mode http
     balance roundrobin
     cookie SERVERID insert indirect
+    option httpclose
+    option forwardfor
+    option httpchk HEAD /index.html HTTP/1.0
+    contimeout 3000
+    clitimeout 10000
+    srvtimeout 10000
+${servers}
+
+listen appfarm ${VIP}:81
+    mode http
+    balance roundrobin
+    cookie JSESSIONID prefix
     option httpclose
     option forwardfor
     option httpchk HEAD /index.html HTTP/1.0
@@ -83,10 +98,11 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
     const p = await lab.start(lb, `tsproxy@${lb}`, [process.execPath, TSPROXY_BIN, '-f', cfg]);
     let listening = false;
     for (let i = 0; i < 100 && !listening && p.exit === null; i++) {
-      listening = lab.run(lb, ['ss', '-Htln', 'sport = :80']).stdout.includes(`${VIP}:80`);
+      const out = lab.run(lb, ['ss', '-Htln']).stdout;
+      listening = out.includes(`${VIP}:80`) && out.includes(`${VIP}:81`);
       if (!listening) await sleep(100);
     }
-    assert.ok(listening, `tsproxy on ${lb} listens on ${VIP}:80 (exit ${JSON.stringify(p.exit)}):\n${p.output}`);
+    assert.ok(listening, `tsproxy on ${lb} listens on ${VIP}:80 and :81 (exit ${JSON.stringify(p.exit)}):\n${p.output}`);
     return p;
   };
   proxies.lb1 = await startProxy('lb1');
@@ -120,18 +136,22 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
 
   // Which web server got a request, and from which load balancer (the address it came from).
   const getsOf = (web: LabProcess) => web.events.filter((e) => e.ev === 'req' && e.method === 'GET');
-  const getThroughVip = async (cookie?: string) => {
+  const getThroughVip = async (cookie?: string, port = 80, path = '/') => {
     const before = Object.fromEntries(Object.entries(webs).map(([l, w]) => [l, getsOf(w).length]));
-    const answer = await client.http(VIP, 80, cookie ? { Cookie: cookie } : {}, 2000);
+    const answer = await client.http(VIP, port, cookie ? { Cookie: cookie } : {}, 2000, path);
     let seen = null as { server: string; from: string } | null;
+    let request = null as Record<string, unknown> | null;
     for (let i = 0; i < 300 && !seen && answer.status === 200; i++) {
       for (const [l, w] of Object.entries(webs)) {
         const list = getsOf(w);
-        if (list.length > (before[l] ?? 0)) seen = { server: l, from: String(list[list.length - 1]?.from) };
+        if (list.length > (before[l] ?? 0)) {
+          request = list[list.length - 1] ?? null;
+          seen = { server: l, from: String(request?.from) };
+        }
       }
       if (!seen) await sleep(10);
     }
-    return { answer, seen };
+    return { answer, seen, request };
   };
   /** Retries (bounded) until the VIP answers 200 again; returns the time it took. */
   const untilServed = async (cookie: string): Promise<{ ms: number; answer: Awaited<ReturnType<typeof getThroughVip>> }> => {
@@ -163,6 +183,25 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
     assert.deepEqual(r.seen, { server: letter, from: via }, `${when}: forwarded by ${via}`);
   };
 
+  // The guide's section 2 on port 81: the application sets JSESSIONID, tsproxy prefixes it with
+  // the server's cookie value; the client sends it back prefixed, the server gets its own value back.
+  const app = await getThroughVip(undefined, 81, '/app');
+  assert.equal(app.answer.status, 200, `appfarm answers: ${JSON.stringify(app.answer)}`);
+  const appCookie = /^JSESSIONID=([ABC])~([^;]+)/.exec(([] as string[]).concat(app.answer.headers?.['set-cookie'] ?? [])[0] ?? '');
+  assert.ok(appCookie, `JSESSIONID prefixed with the server: ${JSON.stringify(app.answer.headers)}`);
+  const [, appLetter, appSession] = appCookie;
+  assert.deepEqual(app.seen, { server: appLetter, from: LB.lb1 });
+  const checkApp = async (via: string, when: string): Promise<void> => {
+    const r = await getThroughVip(`JSESSIONID=${appLetter}~${appSession}`, 81, '/app');
+    assert.equal(r.answer.status, 200, `${when} (JSESSIONID): ${JSON.stringify(r.answer)}`);
+    assert.equal(r.answer.headers?.['x-served-by'], appLetter, `${when}: the application session stays on web${appLetter}`);
+    assert.equal(r.answer.headers?.['set-cookie'], undefined, `${when}: no new session`);
+    assert.deepEqual(r.seen, { server: appLetter, from: via }, `${when}: forwarded by ${via}`);
+    assert.equal(r.request?.cookie, `JSESSIONID=${appSession}`, `${when}: the server gets its own cookie back, without the prefix`);
+    assert.equal(r.request?.xff, CLIENT, `${when}: X-Forwarded-For names the client`);
+  };
+  await checkApp(LB.lb1, 'before any failover');
+
   // --- 0. a hot reload of the master (-sf) is not a failover: a tsproxy runs at every moment.
   const oldProxy = proxies.lb1;
   const reloaded = await lab.start('lb1', 'tsproxy(reloaded)@lb1', [process.execPath, TSPROXY_BIN, '-f', cfg, '-sf', String(NetnsLab.pidInside(oldProxy.pid))]);
@@ -184,6 +223,7 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
   assert.ok(reloaded.alive(), `the new tsproxy runs:\n${reloaded.output}`);
   proxies.lb1 = reloaded;
   checkPersistence((await untilServed(cookie)).answer, LB.lb1, 'after a reload of lb1');
+  await checkApp(LB.lb1, 'after a reload of lb1');
 
   // --- 1. kill the master's tsproxy: the vrrp_script fails, the backup takes the VIP.
   const lb1Pids = lab.pidsInHost('lb1', 'tsproxy');
@@ -195,26 +235,31 @@ test('keepalived pair: VIP on the master, failover to the backup, cookie persist
   timings['tsproxy killed: VIP on lb2'] = await waitFor('VIP moves to lb2 after tsproxy dies on lb1', () => holder() === 'lb2');
   const afterKill = await untilServed(cookie);
   checkPersistence(afterKill.answer, LB.lb2, 'after lb1\'s tsproxy died');
+  await checkApp(LB.lb2, 'after lb1\'s tsproxy died');
 
   // Back to normal: tsproxy again on lb1, which takes the VIP back (higher priority, preemption).
   proxies.lb1 = await startProxy('lb1');
   timings['tsproxy restarted: VIP back on lb1'] = await waitFor('VIP back on lb1', () => holder() === 'lb1');
   checkPersistence((await untilServed(cookie)).answer, LB.lb1, 'back on lb1');
+  await checkApp(LB.lb1, 'back on lb1');
 
   // --- 2. unplug the master: lb2 stops hearing adverts and takes over.
   lab.setLink('lb1', false);
   timings['lb1 unplugged: VIP on lb2'] = await waitFor('VIP on lb2 after lb1 vanished', () => lab.hasAddress('lb2', VIP));
   const afterUnplug = await untilServed(cookie);
   checkPersistence(afterUnplug.answer, LB.lb2, 'after lb1 vanished');
+  await checkApp(LB.lb2, 'after lb1 vanished');
   lab.setLink('lb1', true);
   timings['lb1 plugged back: VIP back on lb1'] = await waitFor('VIP only on lb1 again', () => holder() === 'lb1');
   checkPersistence((await untilServed(cookie)).answer, LB.lb1, 'lb1 back on the network');
+  await checkApp(LB.lb1, 'lb1 back on the network');
 
   // --- 3. stop the master's keepalived: it hands over at once (priority 0 advert).
   keepalived.lb1.kill('SIGTERM');
   await keepalived.lb1.until(() => keepalived.lb1?.exit !== null, 10_000);
   timings['keepalived stopped: VIP on lb2'] = await waitFor('VIP on lb2 after keepalived stopped on lb1', () => holder() === 'lb2');
   checkPersistence((await untilServed(cookie)).answer, LB.lb2, 'after lb1\'s keepalived stopped');
+  await checkApp(LB.lb2, 'after lb1\'s keepalived stopped');
 
   const report = Object.entries(timings).map(([k, v]) => `${k}: ${v} ms`).join('; ');
   t.diagnostic(`measured: ${report}; first answers after failover: ${afterKill.ms} ms (tsproxy killed), ${afterUnplug.ms} ms (unplugged)`);

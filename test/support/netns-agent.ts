@@ -15,6 +15,7 @@ function plainAddress(address: string | undefined): string {
 }
 
 function httpBackend(name: string, port: number): void {
+  let sessions = 0;
   const server = createHttpServer((req, res) => {
     emit({ ev: 'req', from: plainAddress(req.socket.remoteAddress), method: req.method, url: req.url, cookie: req.headers.cookie ?? null, xff: req.headers['x-forwarded-for'] ?? null });
     if (req.method === 'HEAD') {
@@ -23,7 +24,10 @@ function httpBackend(name: string, port: number): void {
       return;
     }
     const body = `server ${name}\n`;
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'X-Served-By': name });
+    const headers: Record<string, string | number> = { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), 'X-Served-By': name };
+    // Under /app, an application that keeps its sessions in its own cookie (the guide's JSESSIONID).
+    if ((req.url ?? '').startsWith('/app') && !/(^|;\s*)JSESSIONID=/.test(req.headers.cookie ?? '')) headers['Set-Cookie'] = `JSESSIONID=${name}${++sessions}; path=/`;
+    res.writeHead(200, headers);
     res.end(body);
   });
   server.on('connection', (socket) => emit({ ev: 'conn', from: plainAddress(socket.remoteAddress) }));

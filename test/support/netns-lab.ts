@@ -224,8 +224,8 @@ export class LabClient {
   }
 
   /** GET (HTTP/1.1, Connection: close); resolves with status/headers/body or error, never rejects. */
-  async http(host: string, port: number, headers: Record<string, string> = {}, timeoutMs = 3000): Promise<{ status?: number; headers?: Record<string, string | string[]>; body?: string; error?: string }> {
-    return (await this.call({ op: 'http', host, port, path: '/', headers }, timeoutMs)) as { status?: number; headers?: Record<string, string | string[]>; body?: string; error?: string };
+  async http(host: string, port: number, headers: Record<string, string> = {}, timeoutMs = 3000, path = '/'): Promise<{ status?: number; headers?: Record<string, string | string[]>; body?: string; error?: string }> {
+    return (await this.call({ op: 'http', host, port, path, headers }, timeoutMs)) as { status?: number; headers?: Record<string, string | string[]>; body?: string; error?: string };
   }
 
   async tcp(host: string, port: number, send: string, timeoutMs = 3000): Promise<{ data: string; error?: string; timedOut?: boolean }> {
