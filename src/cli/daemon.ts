@@ -10,6 +10,7 @@ import { fatal } from './run.js';
 import type { RunOptions } from './run-options.js';
 import { bindAlert, bindTargets, closeHeld } from './sockets.js';
 import { spawnGeneration } from './spawn.js';
+import type { LauncherMessage } from './worker.js';
 
 /** The children listen again with their proxy's maxconn (the runtime's backlog). */
 const LISTEN_BACKLOG = 1024;
@@ -57,6 +58,16 @@ export async function launchDaemon(options: RunOptions, prepared: Prepared): Pro
     }
   }
   if (mode.oldPids.length > 0) releaseOld(mode.oldPids, mode.oldPidsHow);
+  // "You are on your own now": a child that loses its launcher without this message (the launcher
+  // was killed half-way) stops instead of running on unlisted.
+  await Promise.all(
+    generation.children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (!child.send({ type: 'detach' } satisfies LauncherMessage, () => resolve())) resolve();
+        }),
+    ),
+  );
   for (const child of generation.children) {
     child.disconnect();
     child.unref();

@@ -31,8 +31,8 @@ export async function bindWithHandover(
   reuse: ReadonlyMap<string, HeldSocket>,
   options: HandoverOptions,
 ): Promise<BindOutcome> {
-  const attempts = options.oldPids.length > 0 ? (options.attempts ?? 1000) : 1;
-  const intervalMs = options.intervalMs ?? 2;
+  const attempts = options.oldPids.length > 0 ? (options.attempts ?? 2000) : 1;
+  const intervalMs = options.intervalMs ?? 1;
   // Sockets received from the old processes count as bound by this attempt.
   const handover = options.handover ?? process.env.TSPROXY_HANDOVER !== 'off';
   const fresh = options.oldPids.length > 0 && handover ? await socketsFromOld(options.oldPids, targets) : new Map<string, HeldSocket>();

@@ -22,8 +22,8 @@ export interface ServeParams {
   readonly beforeDrop?: () => void;
   /** Listening sockets to offer to a `-sf` successor (handles sharing the runtime's fds). */
   readonly offer?: ReadonlyMap<string, TcpHandle>;
-  /** What to do when the master goes away (workers only). */
-  readonly onParentGone?: 'softstop';
+  /** Called when the parent's IPC channel closes: true = soft-stop (the master or launcher died). */
+  readonly onParentGone?: () => boolean;
 }
 
 export type ServeResult = { readonly ok: true; readonly runtime: RuntimeHandle } | { readonly ok: false; readonly alert: string };
@@ -116,9 +116,12 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
   } catch (err) {
     return fail((err as Error).message);
   }
-  if (params.onParentGone === 'softstop') {
+  if (params.onParentGone) {
+    const gone = params.onParentGone;
     // The master died (or was SIGKILLed): finish what is in flight, accept nothing new.
-    process.on('disconnect', () => signals.softStop());
+    process.on('disconnect', () => {
+      if (gone()) signals.softStop();
+    });
   }
   processLog.started();
   ready = true;

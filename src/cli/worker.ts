@@ -21,6 +21,9 @@ export interface WorkerRole {
   readonly pidfile?: string;
 }
 
+/** What a daemon launcher tells its children once the pidfile is written. */
+export type LauncherMessage = { readonly type: 'detach' };
+
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly pid: number }
   | { readonly type: 'failed'; readonly pid: number; readonly alert: string };
@@ -59,6 +62,12 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
   delete process.env[WORKER_ENV];
   // The IPC channel must not keep a draining process alive.
   process.channel?.unref();
+  // A daemon child is told when its launcher lets it go; losing the launcher before that (or, for
+  // a worker, losing the master at any time) means nobody will ever list or stop it: it stops.
+  let detached = false;
+  process.on('message', (m: LauncherMessage) => {
+    if (role.kind === 'daemon' && m?.type === 'detach') detached = true;
+  });
   // Exit only once the alert has left on the channel (process.exit would not wait for it).
   const fail = (alert: string): Promise<void> =>
     new Promise<void>(() => {
@@ -95,7 +104,7 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
     inheritedHandles: new Map(role.fds.map(([key, fd]) => [key, { fd }])),
     identity,
     pidfile: role.pidfile,
-    ...(role.kind === 'worker' ? { onParentGone: 'softstop' as const } : {}),
+    onParentGone: () => !detached,
   });
   if (!result.ok) return fail(result.alert);
   report({ type: 'ready', pid: process.pid });
