@@ -156,6 +156,9 @@ test('npm run demo: answers through tsproxy, alternates servers, keeps a cookie,
     assert.equal(serverIdOf(a.setCookie), null, 'no new cookie for a client that has one');
     assert.match(a.body, /cookies received: \(none\)/, 'indirect: the cookie is removed before the server');
   }
+  const withAppCookie = await get(proxyPort, `theme=dark; SERVERID=${letter}`);
+  assert.equal(withAppCookie.servedBy, `web${letter}`);
+  assert.match(withAppCookie.body, /cookies received: theme=dark\n/, 'the page shows the cookies the server received: only its own');
 
   // 4. Stop that server with its key: the health check takes it out and the cookie moves.
   demo.stdin?.write(`${letter}\n`);
@@ -171,6 +174,17 @@ test('npm run demo: answers through tsproxy, alternates servers, keeps a cookie,
   const newLetter = serverIdOf(moved.setCookie);
   assert.ok(newLetter && newLetter !== letter, 'the client got a new cookie for its new server');
   assert.equal(`web${newLetter}`, moved.servedBy);
+
+  // Start it again with the same key: the check brings it back UP and round robin includes it again.
+  demo.stdin?.write(`${letter}\n`);
+  let back = false;
+  for (let i = 0; i < 100 && !back; i++) {
+    const a = await get(proxyPort).catch(() => null);
+    if (a?.servedBy === `web${letter}`) back = true;
+    else await sleep(200);
+  }
+  assert.ok(back, `web${letter} never came back into the rotation; output:\n${output}`);
+  assert.match(output, new RegExp(`Server webfarm/web${letter} is UP`), 'tsproxy said so');
 
   // 5. Ctrl-C: the demo stops tsproxy and its servers, and exits 0.
   assert.ok(demo.pid !== undefined);
