@@ -139,12 +139,14 @@ tsproxy \\-c \\-f /etc/tsproxy/tsproxy.cfg && \\e
   tsproxy \\-D \\-p /run/tsproxy.pid \\-f /etc/tsproxy/tsproxy.cfg \\-sf $(cat /run/tsproxy.pid)
 .fi
 .PP
-keepalived, checking that the proxy runs (the process is named \\fBtsproxy\\fR):
+keepalived, checking that the proxy runs (the process is named \\fBtsproxy\\fR; see examples/keepalived/keepalived.conf):
 .PP
 .nf
 vrrp_script chk_tsproxy {
     script "/usr/bin/killall \\-0 tsproxy"
     interval 1
+    fall 2
+    rise 2
     weight 2
 }
 .fi
