@@ -69,6 +69,16 @@ function waitForPort(port: number, isGone: () => boolean): Promise<void> {
   });
 }
 
+/** Signals our child by its PID; it may have exited a moment ago (ESRCH is not an error then). */
+function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
   let pending = '';
   stream.setEncoding('utf8');
@@ -137,9 +147,9 @@ async function main(): Promise<void> {
       if (child && !proxyExited && child.pid !== undefined) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         // SIGTERM stops tsproxy at once (as it stops haproxy); SIGKILL only if it does not obey.
-        process.kill(child.pid, 'SIGTERM');
+        signalChild(child, 'SIGTERM');
         const timer = setTimeout(() => {
-          if (!proxyExited && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+          if (!proxyExited) signalChild(child, 'SIGKILL');
         }, STOP_TIMEOUT_MS);
         await exited;
         clearTimeout(timer);
