@@ -68,6 +68,13 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
   process.on('message', (m: LauncherMessage) => {
     if (role.kind === 'daemon' && m?.type === 'detach') detached = true;
   });
+  // Parent gone while we are still starting: nobody is waiting for us, give up.
+  const orphanedEarly = () => {
+    if (!detached) process.exit(1);
+  };
+  process.on('disconnect', orphanedEarly);
+  // (the channel may have closed before this listener existed: the event is not repeated)
+  if (!process.connected) orphanedEarly();
   // Exit only once the alert has left on the channel (process.exit would not wait for it).
   const fail = (alert: string): Promise<void> =>
     new Promise<void>(() => {
@@ -107,5 +114,11 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
     onParentGone: () => !detached,
   });
   if (!result.ok) return fail(result.alert);
+  process.off('disconnect', orphanedEarly);
+  if (!process.connected && !detached) {
+    // the parent went away while we were starting
+    result.runtime.stop();
+    process.exit(1);
+  }
   report({ type: 'ready', pid: process.pid });
 }
