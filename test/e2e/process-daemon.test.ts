@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { canConnect, isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { canConnect, childrenOf, connectOutcome, isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
 import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
 
 const janitor = new ProcessJanitor();
@@ -153,4 +153,20 @@ test('a daemon child that cannot start (setuid fails): its alert reaches the lau
   assert.match(r2.stderr, /Cannot set uid 4294967295\./);
   assert.equal(existsSync(pidfile), false);
   await waitFor('port free', async () => !(await canConnect(port)));
+});
+
+test('a launcher killed while its children start leaves no orphan daemon behind', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'o.cfg', config(port, 'daemon\nnbproc 2\n'));
+  const launcher = janitor.start(['-f', cfg, '-p', join(dir, 'o.pid')]);
+  const kids = await waitFor('children spawned', () => {
+    const c = childrenOf(launcher.pid);
+    return c.length === 2 ? c : undefined;
+  }, 20000, 5);
+  kids.forEach((k) => janitor.track(k));
+  process.kill(launcher.pid, 'SIGKILL');
+  await waitFor('children gone', () => kids.every((k) => !isAlive(k)));
+  // (the last descriptor closes as the process is torn down: allow the kernel a moment)
+  await waitFor('port closed', async () => (await connectOutcome(port)) === 'ECONNREFUSED', 5000);
 });
