@@ -170,3 +170,14 @@ test('a launcher killed while its children start leaves no orphan daemon behind'
   // (the last descriptor closes as the process is torn down: allow the kernel a moment)
   await waitFor('port closed', async () => (await connectOutcome(port)) === 'ECONNREFUSED', 5000);
 });
+
+test('a pidfile that cannot be created: the legacy alert, exit 1, the children are stopped', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'p.cfg', config(port, 'daemon\n'));
+  const pidfile = join(dir, 'no-such-dir', 'x.pid');
+  const r = await janitor.run(['-f', cfg, '-p', pidfile]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\[ALERT\] .* : \[tsproxy\.main\(\)\] Cannot create pidfile .*no-such-dir\/x\.pid/);
+  await waitFor('port closed', async () => (await connectOutcome(port)) === 'ECONNREFUSED');
+});
