@@ -31,7 +31,8 @@ export function resolveMode(options: RunOptions, global: GlobalSettings): Proces
   let quiet = options.quiet || global.quiet || daemon;
   let nbproc = Math.max(1, global.nbproc);
   if (debug && (daemon || quiet)) {
-    if (daemon && quiet) warnings.push('<debug> mode incompatible with <quiet> and <daemon>. Keeping <debug> only.');
+    // legacy tested the two bits together: either one gets the warning
+    warnings.push('<debug> mode incompatible with <quiet> and <daemon>. Keeping <debug> only.');
     daemon = false;
     // -D implied -q on the command line: debug keeps neither.
     quiet = options.quiet && !options.daemon;

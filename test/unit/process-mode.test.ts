@@ -69,6 +69,15 @@ test('mode: flags and global section combine as legacy did', () => {
       nbproc: 1,
       warnings: [/^<debug> mode incompatible with <quiet> and <daemon>\. Keeping <debug> only\.$/],
     },
+    {
+      name: '-d with quiet only',
+      o: { debug: true },
+      g: { quiet: true },
+      kind: 'foreground',
+      quiet: false,
+      nbproc: 1,
+      warnings: [/^<debug> mode incompatible with <quiet> and <daemon>\. Keeping <debug> only\.$/],
+    },
     { name: '-W', o: { masterWorker: true }, g: { nbproc: 3 }, kind: 'master', quiet: false, nbproc: 3, warnings: [] },
   ];
   for (const c of cases) {
