@@ -96,6 +96,12 @@ function refused(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+test('npm run demo builds, then runs the program this file drives', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  // The build is npm test's first step already; rebuilding dist/ here would race the other tests.
+  assert.match(pkg.scripts?.demo ?? '', /^npm run build && node dist\/src\/demo\/demo\.js$/);
+});
+
 test('npm run demo: answers through tsproxy, alternates servers, keeps a cookie, stops cleanly', { timeout: 90_000 }, async (t) => {
   const [proxyPort, ...serverPorts] = await freePorts(5);
   assert.ok(proxyPort !== undefined);

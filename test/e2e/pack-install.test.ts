@@ -53,8 +53,8 @@ test('npm pack + npm install -g of the tarball gives a working tsproxy', { timeo
   assert.ok(realpathSync(bin).startsWith(realpathSync(pkgDir)), 'the command on PATH is the installed copy');
   assert.ok(!realpathSync(bin).startsWith(realpathSync(ROOT)), 'not the work tree');
 
-  // -v
-  const version = spawnSync(bin, ['-v'], { cwd: work, encoding: 'utf8', timeout: 15_000 });
+  // -v, found on PATH as a user who added the prefix's bin/ to it would run it
+  const version = spawnSync('tsproxy', ['-v'], { cwd: work, encoding: 'utf8', timeout: 15_000, env: { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` } });
   assert.equal(version.status, 0, version.stderr);
   assert.match(version.stdout, /^tsproxy version \d+\.\d+\.\d+/);
 
