@@ -26,21 +26,21 @@ export interface ProcessMode {
 export function resolveMode(options: RunOptions, global: GlobalSettings): ProcessMode {
   const warnings: string[] = [];
   const debug = options.debug || global.debug;
-  let daemon = options.daemon || global.daemon;
+  // legacy: -d and -db silently cancel `daemon` and `quiet` of the configuration first
+  const fromConfig = !(options.debug || options.foreground);
+  let daemon = options.daemon || (fromConfig && global.daemon);
   // -D is daemon + quiet; [1.2.9] a daemon is quiet once started anyway.
-  let quiet = options.quiet || global.quiet || daemon;
+  let quiet = options.quiet || (fromConfig && global.quiet) || daemon;
   let nbproc = Math.max(1, global.nbproc);
   if (debug && (daemon || quiet)) {
     // legacy tested the two bits together: either one gets the warning
     warnings.push('<debug> mode incompatible with <quiet> and <daemon>. Keeping <debug> only.');
     daemon = false;
-    // -D implied -q on the command line: debug keeps neither.
-    quiet = options.quiet && !options.daemon;
+    quiet = false;
   }
   if (options.foreground) {
-    // -db: stay in the foreground, silently one process.
+    // -db: stay in the foreground, one process.
     daemon = false;
-    quiet = options.quiet && !options.daemon;
     nbproc = 1;
   }
   if (debug) nbproc = 1;

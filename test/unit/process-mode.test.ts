@@ -60,24 +60,25 @@ test('mode: flags and global section combine as legacy did', () => {
     },
     { name: 'nbproc with daemon', g: { nbproc: 4, daemon: true }, kind: 'daemon', quiet: true, nbproc: 4, warnings: [] },
     { name: '-db cancels daemon, quiet, nbproc silently', o: { foreground: true }, g: { nbproc: 4, daemon: true, quiet: true }, kind: 'foreground', quiet: false, nbproc: 1, warnings: [] },
+    // -d cancels the configuration's daemon/quiet silently (1.2 code); from the command line, warned
+    { name: '-d with daemon and quiet in the file', o: { debug: true }, g: { daemon: true, quiet: true, nbproc: 2 }, kind: 'foreground', quiet: false, nbproc: 1, warnings: [] },
     {
-      name: '-d with daemon and quiet',
-      o: { debug: true },
-      g: { daemon: true, quiet: true, nbproc: 2 },
+      name: '-d -D',
+      o: { debug: true, daemon: true, quiet: true },
       kind: 'foreground',
       quiet: false,
       nbproc: 1,
       warnings: [/^<debug> mode incompatible with <quiet> and <daemon>\. Keeping <debug> only\.$/],
     },
     {
-      name: '-d with quiet only',
-      o: { debug: true },
-      g: { quiet: true },
+      name: 'debug and quiet both in the file',
+      g: { debug: true, quiet: true },
       kind: 'foreground',
       quiet: false,
       nbproc: 1,
       warnings: [/^<debug> mode incompatible with <quiet> and <daemon>\. Keeping <debug> only\.$/],
     },
+    { name: '-db -q stays quiet', o: { foreground: true, quiet: true }, g: { daemon: true }, kind: 'foreground', quiet: true, nbproc: 1, warnings: [] },
     { name: '-W', o: { masterWorker: true }, g: { nbproc: 3 }, kind: 'master', quiet: false, nbproc: 3, warnings: [] },
   ];
   for (const c of cases) {
