@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../support/ports.js';
 import { exchange, okReply, startHttpBackend, startHttpProxy, statusLines, template } from '../support/http-harness.js';
+import { within } from '../support/http-harness.js';
 
 async function setup(t: { after: (fn: () => unknown) => void }, extra: string) {
   const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
@@ -119,7 +120,7 @@ test('soft stop: a busy keep-alive connection gets Connection: close on its resp
   const r = await pending;
   assert.equal(r.closed, true);
   assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nA:/slow\n');
-  await Promise.race([stopped, new Promise((_, rej) => setTimeout(() => rej(new Error('soft stop did not finish')), 3000))]);
+  await within(stopped, 3000, 'soft stop did not finish');
 });
 
 test('soft stop: an idle keep-alive connection may bring one last request (answered with close), else closes within 1 s', async (t) => {
@@ -153,7 +154,7 @@ test('soft stop: an idle keep-alive connection may bring one last request (answe
   await new Promise((r) => setTimeout(r, 100));
   const stopped = px.runtime.softStop();
   late.socket.write('GET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
-  await Promise.race([stopped, new Promise((_, rej) => setTimeout(() => rej(new Error('idle connection held the soft stop')), 3000))]);
+  await within(stopped, 3000, 'idle connection held the soft stop');
   await late.closed;
   await quiet.closed;
   assert.match(late.text(), /A:\/1\nHTTP\/1\.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nA:\/3\n$/);

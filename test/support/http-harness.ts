@@ -296,3 +296,20 @@ export function statusLines(text: string): string[] {
 export function template(text: string, vars: Record<string, string | number>): string {
   return text.replace(/\{([A-Za-z0-9_]+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
+
+/** Resolves like `p`, or rejects after `ms` (the timer is cleared either way). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
