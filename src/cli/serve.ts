@@ -38,7 +38,6 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
     debug: mode.debug,
   });
   const dump = await loadDump().catch(() => undefined);
-  const ports = portControl(runtime, processLog);
   // Offered only while our listeners are the ones we were given: after a pause or during a stop
   // the runtime has closed them and those fd numbers may already name other sockets.
   let offering = false;
@@ -79,13 +78,15 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
       }
       void cleanup(300).finally(() => dieOf(signal, () => signals.uninstall()));
     },
+    // Pause closes the listening sockets (the port is free for a new process, spec §13.3: Node
+    // cannot shutdown() a listening socket and keep it bound); resume binds them again.
     pause: () => {
       if (!ready) return;
       stopOffering();
-      ports.pause();
+      runtime.pause();
     },
     resume: () => {
-      if (ready) ports.resume();
+      if (ready) runtime.resume();
     },
     dump: () => {
       if (ready && dump) dump(runtime.proxies, processLog);
@@ -127,73 +128,4 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
   ready = true;
   if (softStopRequested) softStop();
   return { ok: true, runtime };
-}
-
-/*
- * Pause must free the port (spec §13.3, guide §4.3: a new process binds it while the old one
- * keeps its sessions). Legacy shutdown() the listening socket; Node can only close it, and the
- * runtime's pause() only holds new connections unread. So on top of pause() we close the
- * listeners, and on resume re-bind them by address before resume(). Until the runtime does this
- * itself, we reach its listeners through `proxies[].listeners`.
- */
-interface ListenerLike {
-  readonly host: string;
-  readonly port: number;
-  readonly isListening: boolean;
-  close(): void;
-  start(inheritedFd: number | undefined, done: (err: Error | undefined) => void): void;
-}
-interface ProxyLike {
-  readonly config: { readonly name: string };
-  readonly listeners?: readonly ListenerLike[];
-  readonly stopped?: boolean;
-  readonly stopping?: boolean;
-}
-
-function proxiesOf(runtime: RuntimeHandle): readonly ProxyLike[] {
-  return (runtime as unknown as { proxies?: readonly ProxyLike[] }).proxies ?? [];
-}
-
-/** pause/resume for one runtime, remembering which listeners the pause closed. */
-function portControl(runtime: RuntimeHandle, processLog: ManagedProcessLog): { pause(): void; resume(): void } {
-  let closed = new Set<ListenerLike>();
-  // A paused process has nothing left that keeps Node's event loop alive (no listener, maybe no
-  // session) but must wait for SIGTTIN or SIGUSR1: hold a timer meanwhile.
-  let holdOpen: NodeJS.Timeout | undefined;
-  return {
-    pause() {
-      holdOpen ??= setInterval(() => {}, 1 << 30);
-      runtime.pause();
-      for (const proxy of proxiesOf(runtime)) {
-        if (proxy.stopped) continue;
-        for (const listener of proxy.listeners ?? []) {
-          if (!listener.isListening) continue;
-          listener.close();
-          closed.add(listener);
-        }
-      }
-    },
-    resume() {
-      if (holdOpen !== undefined) clearInterval(holdOpen);
-      holdOpen = undefined;
-      const reopen = closed;
-      closed = new Set();
-      const pending: Promise<void>[] = [];
-      for (const proxy of proxiesOf(runtime)) {
-        if (proxy.stopped) continue;
-        for (const listener of proxy.listeners ?? []) {
-          if (!reopen.has(listener) || listener.isListening) continue;
-          pending.push(
-            new Promise((resolve) =>
-              listener.start(undefined, (err) => {
-                if (err) processLog.warning(`Port ${listener.port} busy while trying to enable proxy ${proxy.config.name}.`);
-                resolve();
-              }),
-            ),
-          );
-        }
-      }
-      void Promise.all(pending).then(() => runtime.resume());
-    },
-  };
 }
