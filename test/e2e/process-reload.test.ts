@@ -227,38 +227,52 @@ fi
   assert.equal((await get(port)).status, 200);
 });
 
-test(
-  '-sf under load in mode http with keep-alive clients: zero failed requests',
-  {
-    todo:
-      'http/session.ts closes idle keep-alive client connections when the proxy soft-stops; a request ' +
-      'already sent on such a connection is reset (one ECONNRESET per keep-alive client per reload). ' +
-      'Legacy never cut a session on soft stop (spec §13.2); the old process should answer the next ' +
-      'request with Connection: close instead.',
-  },
-  async () => {
-    const dir = janitor.tempDir();
-    const port = await freePort();
-    const cfg = writeConfig(dir, 'h.cfg', config(port, '    daemon\n', '', 'http'));
-    const pidfile = join(dir, 'h.pid');
-    assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
-    readPids(pidfile).forEach((p) => janitor.track(p));
-    const load = runLoad(port, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
-    try {
+test('mode http with keep-alive clients: -sf reloads and master-worker SIGUSR2 reloads, zero failed requests', async () => {
+  const dir = janitor.tempDir();
+  const port = await freePort();
+  const cfg = writeConfig(dir, 'h.cfg', config(port, '    daemon\n', '', 'http'));
+  const pidfile = join(dir, 'h.pid');
+  assert.equal((await janitor.run(['-f', cfg, '-p', pidfile])).code, 0);
+  readPids(pidfile).forEach((p) => janitor.track(p));
+  const load = runLoad(port, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  try {
+    await progress(load, 300);
+    for (let i = 0; i < 2; i++) {
+      const r = await janitor.run(['-f', cfg, '-p', pidfile, '-sf', ...readPids(pidfile).map(String)]);
+      assert.equal(r.code, 0, r.stderr);
+      readPids(pidfile).forEach((p) => janitor.track(p));
       await progress(load, 300);
-      for (let i = 0; i < 2; i++) {
-        const r = await janitor.run(['-f', cfg, '-p', pidfile, '-sf', ...readPids(pidfile).map(String)]);
-        assert.equal(r.code, 0, r.stderr);
-        readPids(pidfile).forEach((p) => janitor.track(p));
-        await progress(load, 300);
-      }
-    } finally {
-      load.stop();
     }
-    const result = await load.done;
-    assert.deepEqual(result.errors, []);
-  },
-);
+  } finally {
+    load.stop();
+  }
+  const result = await load.done;
+  assert.deepEqual(result.errors, []);
+  assert.ok(result.keepAliveOk > 0);
+  for (const pid of readPids(pidfile)) process.kill(pid, 'SIGTERM');
+
+  const port2 = await freePort();
+  const cfg2 = writeConfig(dir, 'h2.cfg', config(port2, '    nbproc 2\n', '', 'http'));
+  const pidfile2 = join(dir, 'h2.pid');
+  const master = janitor.start(['-W', '-f', cfg2, '-p', pidfile2]);
+  await waitFor('master ready', () => readPids(pidfile2).length === 1);
+  const load2 = runLoad(port2, { maxRequests: 200000, concurrency: 6, expectBodyPrefix: 'ok b1' });
+  try {
+    await progress(load2, 300);
+    for (let i = 1; i <= 2; i++) {
+      process.kill(master.pid, 'SIGUSR2');
+      await waitFor(`reload ${i}`, () => (master.stderr().match(/Reload complete/g) ?? []).length >= i, 15000);
+      await progress(load2, 300);
+    }
+  } finally {
+    load2.stop();
+  }
+  const result2 = await load2.done;
+  assert.deepEqual(result2.errors, []);
+  assert.ok(result2.keepAliveOk > 0);
+  process.kill(master.pid, 'SIGTERM');
+  await master.exited;
+});
 
 test('-sf between foreground processes: the new one takes the sockets over, the old one finishes (exit 0)', async () => {
   const dir = janitor.tempDir();
