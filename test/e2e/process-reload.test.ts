@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { BIN, childrenOf, isAlive, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { BIN, childrenOf, isAlive, ProcessJanitor, readPids, sleep, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
 import { get, runLoad, startHttpBackend, type HttpBackend } from '../support/process-load.js';
 
 const janitor = new ProcessJanitor();
@@ -344,5 +344,33 @@ test(
     assert.ok(result.errors.length <= 20, result.errors.join(', '));
     await waitFor('haproxy gone', () => old.every((p) => !isAlive(p)));
     assert.equal((await get(port)).status, 200);
+  },
+);
+
+test(
+  'a reload at maxconn: a connection the old worker holds unread is served, not reset',
+  {
+    todo:
+      'runtime/runtime.ts stopProxy() resets the connections a proxy holds at its maxconn when it ' +
+      'soft-stops. With a shared listening socket (reload) they are real clients already accepted: ' +
+      'they should be admitted as the old sessions end, not reset.',
+  },
+  async () => {
+    const dir = janitor.tempDir();
+    const port = await freePort();
+    const cfg = writeConfig(dir, 'held.cfg', config(port, '', '').replace('    mode tcp\n', '    mode http\n    maxconn 1\n'));
+    const pidfile = join(dir, 'held.pid');
+    const master = janitor.start(['-W', '-f', cfg, '-p', pidfile]);
+    await waitFor('master ready', () => readPids(pidfile).length === 1);
+    const before = backend.received();
+    const slow = get(port, '/slow?ms=1500').then((r) => `${r.status}`, (e: NodeJS.ErrnoException) => e.code ?? 'error');
+    await waitFor('slow in flight', () => backend.received() > before);
+    const held = get(port, '/').then((r) => `${r.status}`, (e: NodeJS.ErrnoException) => e.code ?? 'error');
+    await sleep(300);
+    process.kill(master.pid, 'SIGUSR2');
+    assert.equal(await slow, '200');
+    assert.equal(await held, '200');
+    process.kill(master.pid, 'SIGTERM');
+    await master.exited;
   },
 );
