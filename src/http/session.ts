@@ -50,6 +50,17 @@ function interimLines(lines: string[]): string[] {
   return lines.filter((l, i) => i === 0 || (!isHeader(l, 'content-length') && !isHeader(l, 'transfer-encoding')));
 }
 
+/**
+ * The session-state letter of the termination flags (spec §12.5.1): R reading the request,
+ * C connecting, H waiting for the response head (an upload in progress included), D data.
+ */
+function sessionState(tx: Transaction): string {
+  if (tx.phase === 'head') return 'R';
+  if (tx.phase === 'connecting') return 'C';
+  if (tx.res === undefined && tx.phase !== 'tunnel') return 'H';
+  return 'D';
+}
+
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 
@@ -962,7 +973,7 @@ class HttpSession {
       case 'sending':
         if (!tx.reqDone) {
           // decision 16: abort mid-upload closes the server connection at once
-          this.abort(tx, 'CD');
+          this.abort(tx, 'C' + sessionState(tx));
         }
         return;
       case 'tunnel':
@@ -993,10 +1004,9 @@ class HttpSession {
   private onClientGone(): void {
     const tx = this.tx;
     if (tx !== undefined && tx.phase !== 'done') {
-      const state = tx.phase === 'head' ? 'R' : tx.phase === 'connecting' ? 'C' : tx.res === undefined && tx.phase !== 'tunnel' ? 'H' : 'D';
       if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
       if (tx.phase === 'head') this.salvageHead(tx);
-      this.abort(tx, 'C' + state);
+      this.abort(tx, 'C' + sessionState(tx));
     }
     this.client.destroy();
   }
@@ -1020,9 +1030,8 @@ class HttpSession {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     const tx = this.tx;
     if (tx !== undefined && tx.phase !== 'done') {
-      const state = tx.phase === 'head' ? 'R' : tx.phase === 'connecting' ? 'C' : tx.res === undefined && tx.phase !== 'tunnel' ? 'H' : 'D';
       if (tx.phase === 'tunnel') tx.termination = '--';
-      else tx.termination = 'C' + state;
+      else tx.termination = 'C' + sessionState(tx);
       if (tx.phase === 'head' && tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
       if (tx.phase === 'head') this.salvageHead(tx);
       if (tx.pending !== undefined) tx.pending.cancel();
