@@ -67,7 +67,7 @@ const LEGACY_USAGE = `Usage : tsproxy -f <cfgfile> [ -f <cfgfile> ]... [ -vdVDqc
         -p writes pids of all children to this file
         -de disables epoll() usage even when available (ignored)
         -dp disables poll() usage even when available (ignored)
-        -W master-worker mode ; -Ws also notifies systemd
+        -W master-worker mode ; -Ws the same (no sd_notify on Node: use Type=exec)
         --log-format json writes process messages as JSON lines
         -sf/-st [pid ]* finishes/terminates old pids. Must be last arguments.
 `;
@@ -174,7 +174,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--finish <pid>', '-sf: old pids to finish').argParser(collectPid))
     .addOption(new Option('--terminate <pid>', '-st: old pids to terminate').argParser(collectPid))
     .addOption(new Option('--master-worker', '-W: master-worker mode'))
-    .addOption(new Option('--systemd', '-Ws: notify systemd'))
+    .addOption(new Option('--systemd', '-Ws: master-worker for systemd (Type=exec; no sd_notify)'))
     .addOption(new Option('--log-format <format>', 'process message format').choices(['legacy', 'json']));
   return program;
 }

@@ -164,6 +164,7 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     try {
       const read = await readConfig(options.configFiles);
       if (!read.ok) {
+        for (const d of read.diagnostics) (d.severity === 'alert' ? log.alert : log.warning)(d.message);
         for (const line of read.alerts) log.alert(line);
         log.alert('Reload aborted: the running workers keep serving the previous configuration.');
         return;

@@ -34,6 +34,7 @@ export async function loadConfig(files: readonly string[], quiet: boolean, verbo
   const result = await readConfig(files);
   if (!result.ok) {
     const early = startupLog(quiet, verbose, format);
+    for (const d of result.diagnostics) (d.severity === 'alert' ? early.alert : early.warning)(d.message);
     for (const line of result.alerts) early.alert(line);
     process.exit(1);
   }
