@@ -433,3 +433,15 @@ test('30 MB upload to a slow server: delivered intact with bounded proxy memory'
   assert.equal(bodyGot, total);
   assert.ok(peak - before < 40 * 1024 * 1024, `rss grew by ${peak - before}`);
 });
+
+test('a server stalling mid-body: what came is relayed, then both closed on srvtimeout (sD)', async (t) => {
+  const { port, px } = await single(t, () => ({
+    kind: 'custom',
+    fn: (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part'),
+  }), ' srvtimeout 300');
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nCookie: SERVERID=A\r\n\r\n', { timeoutMs: 3000 });
+  assert.equal(r.closed, true);
+  assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part');
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'sD');
+});
