@@ -861,8 +861,9 @@ class HttpSession {
     const reqKeep = wantsKeepAlive(head.versionMinor, head.connection);
     // an HTTP/1.0 client only persists when the response says keep-alive
     const resKeep = head.versionMinor === 1 ? wantsKeepAlive(res.versionMinor, res.connection) : res.connection.keepAlive && !res.connection.close;
+    // a client that half-closed after pipelining still gets every answer: the next head is read
+    // from the buffer, and the connection closes once nothing is left (onClientEndInHead)
     const keepClient =
-      !this.clientEnded &&
       tx.reqDone &&
       reqKeep &&
       resKeep &&
@@ -931,7 +932,10 @@ class HttpSession {
     this.replyError(tx, code, termination);
   }
 
-  /** Aborts the transaction: both connections closed at once (decision 16). */
+  /**
+   * Aborts the transaction: both connections closed at once (decision 16). A server-side cause
+   * (termination starting with S or s) lets what was already relayed reach the client first.
+   */
   private abort(tx: Transaction, termination: string): void {
     if (tx.phase === 'done') return;
     tx.termination = termination;
@@ -946,7 +950,9 @@ class HttpSession {
     }
     tx.phase = 'done';
     this.queueLog(tx);
-    this.closeClient(true);
+    // a close-delimited body must end with a reset, or the client would take it as complete
+    const serverSide = termination.charCodeAt(0) === 0x53 || termination.charCodeAt(0) === 0x73;
+    this.closeClient(!serverSide || tx.resFraming.kind === 'close');
   }
 
   // ---------------------------------------------------------------- client events
@@ -986,19 +992,15 @@ class HttpSession {
 
   /** The client ended while a head was pending: nothing to answer (`CR`) or an idle close. */
   private onClientEndInHead(tx: Transaction): void {
-    if (tx.bytesFromClient === 0 && this.inBuf === undefined) {
-      // nothing of this request arrived: a clean close; logged only for the first request
-      if (this.requestCount > 1) tx.logged = true;
-      else {
-        tx.termination = 'CR';
-      }
-      tx.phase = 'done';
-      this.queueLog(tx);
-      this.closeClient(false);
-      return;
-    }
+    tx.termination = 'CR';
+    // nothing of a new request (at most skipped empty lines): a clean close, logged only for the
+    // first request of the connection (spec §9.7 `CR`; dontlognull drops it when empty)
+    if (this.inBuf === undefined && this.requestCount > 1) tx.logged = true;
     this.salvageHead(tx);
-    this.abort(tx, 'CR');
+    tx.phase = 'done';
+    this.queueLog(tx);
+    // graceful: earlier answers may still be on their way out
+    this.closeClient(false);
   }
 
   private onClientGone(): void {

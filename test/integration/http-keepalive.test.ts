@@ -175,3 +175,21 @@ test('balanced keep-alive requests reuse the server connection when the balancer
   assert.equal(statusLines(r.text).length, 3);
   assert.deepEqual(a.requests.map((q) => q.connection), [0, 0, 0]);
 });
+
+test('pipelined requests followed by a half-close: every request is answered, then the connection closes', async (t) => {
+  const a = await startHttpBackend('A', (req) => okReply('A', req, '', '1.1'));
+  t.after(() => a.close());
+  const port = await freePort();
+  const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n option httplog\n log 127.0.0.1:9 local0\n server a 127.0.0.1:${a.port}\n`);
+  t.after(() => px.stop());
+  const r = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n', { endAfterWrite: true });
+  assert.equal(r.closed, true);
+  assert.match(r.text, /A:\/1\n.*A:\/2\n.*A:\/3\n$/s);
+  await px.log('p').waitRecords(3);
+  await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(px.log('p').records.map((x) => [x.requestLine, x.termination]), [
+    ['GET /1 HTTP/1.1', '--'],
+    ['GET /2 HTTP/1.1', '--'],
+    ['GET /3 HTTP/1.1', '--'],
+  ]);
+});
