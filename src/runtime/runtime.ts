@@ -239,9 +239,10 @@ export class Runtime implements RuntimeControl {
   }
 
   private mustHold(proxy: Proxy): boolean {
+    // a stopped proxy accepts nothing new, so a pause no longer concerns the clients it holds:
+    // they are admitted as its sessions end (see stopProxy)
     return (
-      this.paused ||
-      proxy.paused ||
+      (!proxy.stopped && (this.paused || proxy.paused)) ||
       proxy.currentSessions >= proxy.maxconn ||
       this.counters.sessions >= this.options.globalMaxconn
     );
@@ -279,7 +280,7 @@ export class Runtime implements RuntimeControl {
     const n = this.proxies.length;
     if (n === 0) return;
     for (let guard = 0; guard < 100000; guard++) {
-      if (this.paused || this.counters.sessions >= this.options.globalMaxconn) return;
+      if (this.counters.sessions >= this.options.globalMaxconn) return;
       let admitted = false;
       for (let k = 0; k < n; k++) {
         const proxy = this.proxies[(this.admitCursor + k) % n]!;
@@ -395,8 +396,9 @@ export class Runtime implements RuntimeControl {
     if (proxy.stopTimer !== undefined) clearTimeout(proxy.stopTimer);
     proxy.stopTimer = undefined;
     for (const l of proxy.listeners) l.close();
-    // connections still in our accept backlog die with the listener, as the kernel's would
-    for (const h of proxy.held.splice(0)) h.socket.resetAndDestroy();
+    // Connections held at maxconn stay held: they were accepted from a listening socket that
+    // another process may share (a reload), so they are real clients, served as sessions end.
+    // The soft stop completes once they are gone too.
     for (const c of this.checks) if (c.proxy === proxy) c.scheduler.stop();
     this.event(proxy, 'proxyStopped', `Proxy ${proxy.config.name} stopped.`);
     this.admitHeld();
@@ -407,7 +409,7 @@ export class Runtime implements RuntimeControl {
     if (this.softStopWaiters.length === 0) return;
     if (!this.stopped) {
       if (!this.softStopping) return;
-      for (const p of this.proxies) if (!p.stopped) return;
+      for (const p of this.proxies) if (!p.stopped || p.held.length > 0) return;
       if (this.counters.sessions > 0) return;
       this.stopped = true;
       this.clearPauseKeepAlive();

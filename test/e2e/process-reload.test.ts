@@ -349,12 +349,6 @@ test(
 
 test(
   'a reload at maxconn: a connection the old worker holds unread is served, not reset',
-  {
-    todo:
-      'runtime/runtime.ts stopProxy() resets the connections a proxy holds at its maxconn when it ' +
-      'soft-stops. With a shared listening socket (reload) they are real clients already accepted: ' +
-      'they should be admitted as the old sessions end, not reset.',
-  },
   async () => {
     const dir = janitor.tempDir();
     const port = await freePort();

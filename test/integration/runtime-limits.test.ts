@@ -214,3 +214,32 @@ test('softStop message order: every Stopping line first, then the stopped lines'
     'Proxy two stopped.',
   ]);
 });
+
+test('softStop at maxconn: a held connection is served once the session ahead of it ends, then the stop completes', async (t) => {
+  const be = await startBackend({ kind: 'echo', greeting: 'g\n' });
+  t.after(() => be.close());
+  const port = await freePort();
+  const rt = await startRuntime([proxy('px', { maxconn: 1, binds: [bind('127.0.0.1', port)], servers: [server('s', '127.0.0.1', be.port)] })]);
+  t.after(() => rt.stop());
+  const first = await connectClient(port);
+  await greeted(first);
+  const held = await connectClient(port);
+  await until(() => rt.runtime.proxy('px')!.held.length === 1, 'the second client to be held');
+  let resolved = false;
+  const done = rt.runtime.softStop().then(() => (resolved = true));
+  assert.ok(rt.processLog.messages().includes('Proxy px stopped.'));
+  await sleep(50);
+  assert.equal(resolved, false, 'a held client keeps the stop waiting');
+  first.socket.end();
+  await greeted(held);
+  held.socket.write('late');
+  await held.received(6);
+  assert.equal(held.text(), 'g\nlate');
+  assert.equal(resolved, false);
+  held.socket.end();
+  const r = await held.closed();
+  assert.equal(r.error, undefined, 'the held client was never reset');
+  await done;
+  assert.equal(rt.runtime.proxy('px')!.held.length, 0);
+  assert.equal(be.connections.length, 2);
+});
