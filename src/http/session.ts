@@ -52,12 +52,13 @@ function interimLines(lines: string[]): string[] {
 
 /**
  * The session-state letter of the termination flags (spec §12.5.1): R reading the request,
- * C connecting, H waiting for the response head (an upload in progress included), D data.
+ * C connecting, H waiting for the response head once the request is sent, D data (a request
+ * body still flowing counts as data, as legacy's client side was in its data state).
  */
 function sessionState(tx: Transaction): string {
   if (tx.phase === 'head') return 'R';
   if (tx.phase === 'connecting') return 'C';
-  if (tx.res === undefined && tx.phase !== 'tunnel') return 'H';
+  if (tx.res === undefined && tx.reqDone && tx.phase !== 'tunnel') return 'H';
   return 'D';
 }
 

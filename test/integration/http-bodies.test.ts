@@ -189,8 +189,8 @@ test('client abort mid-upload closes the server connection at once (decision 16)
   await within(closed, 3000, 'server connection not closed');
   const log = px.log('p');
   await log.waitRecords(1);
-  // legacy state letter: the server side was still waiting for its response head
-  assert.equal(log.records[0]!.termination, 'CH');
+  // legacy: the client side was in its data state
+  assert.equal(log.records[0]!.termination, 'CD');
 });
 
 test('server reset mid-body: client connection cut, logged SD', async (t) => {
@@ -444,4 +444,26 @@ test('a server stalling mid-body: what came is relayed, then both closed on srvt
   assert.equal(r.text, 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst part');
   await px.log('p').waitRecords(1);
   assert.equal(px.log('p').records[0]!.termination, 'sD');
+});
+
+test('a client stalling mid-upload is cut after clitimeout (cD), its server connection closed', async (t) => {
+  const { be, port, px } = await single(t, (req) => okReply('A', req), ' clitimeout 300');
+  const r = await exchange(port, 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this', { timeoutMs: 3000 });
+  assert.equal(r.closed, true);
+  assert.equal(r.text, '');
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'cD');
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(be.requests.length, 0);
+});
+
+test('a client gone while waiting for the response head is logged CH; the server connection is closed', async (t) => {
+  const { be, port, px } = await single(t, () => ({ kind: 'silent' }));
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  c.write('GET /wait HTTP/1.1\r\nHost: x\r\n\r\n');
+  await be.waitRequests(1);
+  c.resetAndDestroy();
+  await px.log('p').waitRecords(1);
+  assert.equal(px.log('p').records[0]!.termination, 'CH');
 });
