@@ -28,6 +28,8 @@ import {
 const MAX_CLIENT_AHEAD_BYTES = 65536;
 /** How long a closing client may take to read an error page before it is cut. */
 const LINGER_MS = 5000;
+/** A kept server connection idle longer than this is not reused for a request with a body. */
+const REUSE_WITH_BODY_MS = 2000;
 /** How long an idle keep-alive connection may still bring one last request after a soft stop. */
 const SOFT_STOP_IDLE_MS = 1000;
 
@@ -368,7 +370,10 @@ class HttpSession {
     };
     if (idle !== undefined) {
       this.idle = undefined;
-      const alive = !idle.ended && !idle.socket.destroyed;
+      // a request with a body cannot be replayed if a stale connection fails under it: such a
+      // request only reuses a connection idle for less than REUSE_WITH_BODY_MS
+      const fresh = tx.reqFraming.kind === 'none' || Date.now() - idle.idleSinceMs < REUSE_WITH_BODY_MS;
+      const alive = !idle.ended && !idle.socket.destroyed && fresh;
       // reuse rule: the kept connection serves the next request that goes to its server —
       // designated by the request's cookie, or picked for it by the balancer
       let target = direct;
@@ -426,6 +431,7 @@ class HttpSession {
       released: false,
       tx: undefined,
       uses: 0,
+      idleSinceMs: 0,
       ended: false,
     };
     const s = conn.socket;
@@ -884,6 +890,7 @@ class HttpSession {
         wantsKeepAlive(res.versionMinor, res.connection);
       if (serverKeep) {
         conn.socket.setTimeout(0);
+        conn.idleSinceMs = Date.now();
         this.idle = conn;
       } else this.dropConn(conn);
     }

@@ -17,6 +17,8 @@ export interface ServerConn {
   tx: Transaction | undefined;
   /** Requests already carried: > 0 means a reused keep-alive connection. */
   uses: number;
+  /** Date.now() when it was last kept idle. */
+  idleSinceMs: number;
   ended: boolean;
 }
 
