@@ -3,6 +3,7 @@
 // sessions with stdio on /dev/null and the sockets as inherited fds, waits until each has started
 // and dropped privileges, writes the pidfile (children's pids, one per line, in start order), sends
 // the `-sf`/`-st` signal, and only then exits 0. Any failure: the alert, exit 1.
+import { installLauncherSignals } from './launcher-signals.js';
 import { writePidfile } from './pidfile.js';
 import { releaseOld, bindWithHandover, signalPids } from './reload.js';
 import type { Prepared } from './run.js';
@@ -17,6 +18,9 @@ const LISTEN_BACKLOG = 1024;
 
 export async function launchDaemon(options: RunOptions, prepared: Prepared): Promise<void> {
   const { config, mode, log } = prepared;
+  // SIGTERM/SIGINT: the children go first, then us; SIGUSR1: passed on once they serve.
+  const signals = installLauncherSignals();
+  const dying = (): Promise<void> => new Promise<void>(() => {});
   const bound = await bindWithHandover(bindTargets(config), new Map(), { oldPids: mode.oldPids });
   const resumeOld = (paused: boolean) => {
     if (paused) signalPids(mode.oldPids, 'SIGTTIN');
@@ -25,6 +29,7 @@ export async function launchDaemon(options: RunOptions, prepared: Prepared): Pro
     resumeOld(bound.pausedOld);
     fatal(log, bindAlert(bound.failure));
   }
+  if (signals.terminating) return dying();
   // The sockets start listening now, so that the kernel queues connections while the children
   // start (a -sf reload that had to pause the old process would otherwise refuse them for the
   // children's whole startup). We never accept on them: this process closes its copies in the
@@ -39,10 +44,13 @@ export async function launchDaemon(options: RunOptions, prepared: Prepared): Pro
     kind: 'daemon',
     output: 'ignore',
     detached: true,
+    onChild: (child) => signals.add(child),
     onSpawned: () => closeHeld(bound.held.values()),
     ...(mode.pidfile !== undefined ? { pidfile: mode.pidfile } : {}),
     ...(options.memoryLimitMb !== undefined ? { maxOldSpaceMb: options.memoryLimitMb / mode.nbproc } : {}),
   });
+  // killed meanwhile: the handler takes the children down and then us
+  if (signals.terminating) return dying();
   if (!generation.ok) {
     resumeOld(bound.pausedOld);
     fatal(log, generation.alert);
@@ -68,6 +76,9 @@ export async function launchDaemon(options: RunOptions, prepared: Prepared): Pro
         }),
     ),
   );
+  if (signals.terminating) return dying();
+  // legacy: a process told to soft-stop while starting stops once started
+  if (signals.softStopRequested) for (const child of generation.children) child.kill('SIGUSR1');
   for (const child of generation.children) {
     child.disconnect();
     child.unref();

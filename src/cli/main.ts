@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { enableLinearRegexFallback } from '../config/regex.js';
 import { parseArgs, usageText, UsageError } from './args.js';
 import { runCheck } from './check.js';
+import { adoptEarlySignals, type EarlySignalQueue } from './early-signals.js';
 
 const RELEASE_DATE = '2026/11/25';
 
@@ -24,7 +25,9 @@ export function versionText(): string {
   );
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+/** `early`: the signals bin/tsproxy caught while the program loaded (cli/early-signals.ts). */
+export async function main(argv: readonly string[], early?: EarlySignalQueue): Promise<void> {
+  adoptEarlySignals(early);
   // Before any header rule runs: no exponential regex backtracking on hostile header lines.
   enableLinearRegexFallback();
   let parsed;

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { ManagedProcessLog } from '../log/process-log.js';
 import { readConfig } from './config-read.js';
 import { offerSockets } from './handover.js';
+import { installLauncherSignals, waitForExit, type LauncherSignals } from './launcher-signals.js';
 import { resolveMode } from './mode.js';
 import { removePidfileIfOurs, writePidfile } from './pidfile.js';
 import { bindWithHandover, releaseOld, signalPids } from './reload.js';
@@ -31,11 +32,13 @@ export const MASTER_ENV = 'TSPROXY_DETACHED_MASTER';
  * master reports its workers ready, or 1 with the alert that stopped it.
  */
 export async function launchDetachedMaster(prepared: Prepared): Promise<void> {
+  const launcher = installLauncherSignals();
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { ...process.env, [MASTER_ENV]: '1' },
   });
+  launcher.add(child);
   const alert = await new Promise<string | undefined>((resolve) => {
     child.on('message', (m: WorkerMessage) => {
       if (m?.type === 'ready') resolve(undefined);
@@ -45,7 +48,10 @@ export async function launchDetachedMaster(prepared: Prepared): Promise<void> {
     child.on('exit', (code, signal) => setTimeout(() => resolve(`master exited before being ready (${signal ?? `code ${code}`}).`), 200));
     child.on('error', (err) => resolve(`cannot start the master: ${err.message}`));
   });
+  // killed meanwhile: the handler takes the master down and then us
+  if (launcher.terminating) return new Promise<void>(() => {});
   if (alert !== undefined) runFatal(prepared.log, alert);
+  if (launcher.softStopRequested) child.kill('SIGUSR1');
   child.disconnect();
   child.unref();
   process.exit(0);
@@ -61,22 +67,16 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     return runFatal(log, message);
   }
   const startup = prepared.log;
-  // Until the real handlers below are in place, a signal must not meet Node's default action.
-  let earlySoftStop = false;
-  const early = installSignals({
-    softStop: () => {
-      earlySoftStop = true;
-    },
-    hardStop: (signal) => dieOf(signal, () => early.uninstall()),
-    pause: () => {},
-    resume: () => {},
-    dump: () => {},
-  });
+  // Until the real handlers below are in place: SIGTERM takes the workers being started down
+  // before us, SIGUSR1 is kept for when they serve, the others are ignored.
+  const early: LauncherSignals = installLauncherSignals();
+  const dying = (): Promise<void> => new Promise<void>(() => {});
   const bound = await bindWithHandover(bindTargets(prepared.config), new Map(), { oldPids: mode.oldPids });
   if (!bound.ok) {
     if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
     fatal(startup, bindAlert(bound.failure));
   }
+  if (early.terminating) return dying();
   let held: Map<string, HeldSocket> = bound.held;
   let nbproc = mode.nbproc;
   let config = prepared.config;
@@ -88,7 +88,8 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     detached: false,
     ...(options.memoryLimitMb !== undefined ? { maxOldSpaceMb: options.memoryLimitMb / count } : {}),
   });
-  const first = await spawnGeneration(spawnParams(nbproc, held));
+  const first = await spawnGeneration({ ...spawnParams(nbproc, held), onChild: (c) => early.add(c) });
+  if (early.terminating) return dying();
   if (!first.ok) {
     if (bound.pausedOld) signalPids(mode.oldPids, 'SIGTTIN');
     fatal(startup, first.alert);
@@ -111,6 +112,8 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
   /** Old generations draining after a reload (or paused ones). */
   const draining = new Set<ChildProcess>();
   let stopping = false;
+  /** SIGTERM/SIGINT: the workers are being terminated; we die of the signal once they are gone. */
+  let terminating = false;
   let busy = false;
   let paused = false;
 
@@ -123,7 +126,7 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
   const everyone = () => [...current.children, ...draining];
   const live = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
   const maybeExit = () => {
-    if (stopping && !everyone().some(live)) {
+    if (stopping && !terminating && !everyone().some(live)) {
       closeHeld(held.values());
       void cleanup().then(() => process.exit(0));
     }
@@ -204,9 +207,13 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
       maybeExit();
     },
     hardStop: (signal) => {
+      if (terminating) return;
       stopping = true;
-      signalPids(everyone().filter(live).map((c) => c.pid!), 'SIGTERM');
-      void cleanup().finally(() => dieOf(signal, () => signals.uninstall()));
+      terminating = true;
+      const workers = everyone().filter(live);
+      signalPids(workers.map((c) => c.pid!), 'SIGTERM');
+      // as HAProxy's master: the workers are gone before we are (none is left with init as parent)
+      void Promise.all([cleanup(), waitForExit(workers)]).finally(() => dieOf(signal, () => signals.uninstall()));
     },
     // Pause: the workers close their listeners and the master closes its own copies, so the port
     // is really released (a -sf start or the guide's §4.3 script can bind it). Resume re-binds
@@ -242,7 +249,7 @@ export async function runMaster(options: RunOptions, prepared: Prepared): Promis
     reload: () => void reload(),
   });
   early.uninstall();
-  if (earlySoftStop) signals.softStop();
+  if (early.softStopRequested) signals.softStop();
   if (detached) {
     process.send?.({ type: 'ready', pid: process.pid } satisfies WorkerMessage);
     process.channel?.unref();

@@ -1,5 +1,6 @@
 // The process signals (spec §13.1) mapped to actions. The mapping is the same for a lone process,
 // a daemon child and a worker; the master maps them to its workers instead.
+import { takeEarlySignals } from './early-signals.js';
 export interface SignalActions {
   /** SIGUSR1: soft stop (only the first one counts). */
   softStop(): void;
@@ -44,6 +45,10 @@ export function installSignals(actions: SignalActions): InstalledSignals {
     SIGQUIT: () => {},
   };
   for (const signal of HANDLED) process.on(signal, handlers[signal]);
+  // what arrived while the program loaded (bin/tsproxy caught it): replayed in order, after the
+  // caller's setup code has run
+  const early = takeEarlySignals().filter((s): s is Handled => (HANDLED as readonly string[]).includes(s));
+  if (early.length > 0) setImmediate(() => early.forEach((s) => handlers[s]()));
   return {
     uninstall: () => {
       for (const signal of HANDLED) process.off(signal, handlers[signal]);

@@ -18,6 +18,8 @@ export interface GenerationParams {
   readonly maxOldSpaceMb?: number;
   /** Give up on a child that neither reports nor exits within this time. */
   readonly readyTimeoutMs?: number;
+  /** Called with each child as soon as it is spawned (the launcher's SIGTERM takes it down). */
+  readonly onChild?: (child: ChildProcess) => void;
   /** Runs synchronously once every child is spawned, before waiting for them. */
   readonly onSpawned?: () => void;
 }
@@ -46,6 +48,7 @@ export async function spawnGeneration(params: GenerationParams): Promise<Generat
       env: { ...process.env, [WORKER_ENV]: JSON.stringify(role) },
     });
     children.push(child);
+    params.onChild?.(child);
     waits.push(waitReady(child, params.readyTimeoutMs ?? 30000));
   }
   params.onSpawned?.();
