@@ -22,6 +22,8 @@ export interface ServeParams {
   readonly beforeDrop?: () => void;
   /** Listening sockets to offer to a `-sf` successor (handles sharing the runtime's fds). */
   readonly offer?: ReadonlyMap<string, TcpHandle>;
+  /** Rank among nbproc processes (1..N), for the stats. */
+  readonly processNumber?: number;
   /** Called when the parent's IPC channel closes: true = soft-stop (the master or launcher died). */
   readonly onParentGone?: () => boolean;
 }
@@ -36,6 +38,7 @@ export async function serve(params: ServeParams): Promise<ServeResult> {
     defaultProxyMaxconn: mode.defaultProxyMaxconn,
     inheritedHandles: params.inheritedHandles,
     debug: mode.debug,
+    processNumber: params.processNumber ?? 1,
   });
   const dump = await loadDump().catch(() => undefined);
   // Offered only while our listeners are the ones we were given: after a pause or during a stop

@@ -45,7 +45,7 @@ export async function spawnGeneration(params: GenerationParams): Promise<Generat
     const child = spawn(process.execPath, childArgs(params.maxOldSpaceMb), {
       detached: params.detached,
       stdio: childStdio(fds, params.output),
-      env: { ...process.env, [WORKER_ENV]: JSON.stringify(role) },
+      env: { ...process.env, [WORKER_ENV]: JSON.stringify({ ...role, processNumber: i + 1 } satisfies WorkerRole) },
     });
     children.push(child);
     params.onChild?.(child);

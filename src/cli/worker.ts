@@ -19,6 +19,8 @@ export interface WorkerRole {
   readonly fds: readonly (readonly [string, number])[];
   /** The pidfile that lists this process (daemon mode), removed on exit if still ours. */
   readonly pidfile?: string;
+  /** Rank among the generation's `nbproc` processes, 1..N (stats Process_num). */
+  readonly processNumber?: number;
 }
 
 /** What a daemon launcher tells its children once the pidfile is written. */
@@ -111,6 +113,7 @@ export async function runWorker(options: RunOptions, role: WorkerRole): Promise<
     inheritedHandles: new Map(role.fds.map(([key, fd]) => [key, { fd }])),
     identity,
     pidfile: role.pidfile,
+    ...(typeof role.processNumber === 'number' ? { processNumber: role.processNumber } : {}),
     onParentGone: () => !detached,
   });
   if (!result.ok) return fail(result.alert);

@@ -68,6 +68,7 @@ export class Runtime implements RuntimeControl {
       processSessions: () => this.counters.sessions,
       globalMaxconn: options.globalMaxconn,
       processLog: options.processLog,
+      ...(options.processNumber !== undefined ? { processNumber: options.processNumber } : {}),
     });
     if (options.debug === true) {
       const debug = { log: hooks.debugSink !== undefined ? new DebugLog(hooks.debugSink) : new DebugLog(), ids: new WeakMap<Socket, number>() };

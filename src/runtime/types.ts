@@ -229,6 +229,8 @@ export interface RuntimeOptions {
   readonly inheritedHandles?: ReadonlyMap<string, { fd: number }>;
   /** `-d`: debug lines on stdout. */
   readonly debug?: boolean;
+  /** Rank of this process among `nbproc` (1..N; 1 when absent): stats `Process_num` and CSV `pid`. */
+  readonly processNumber?: number;
 }
 
 /** The running process's proxies. No global state: tests start several in one process. */
