@@ -11,7 +11,8 @@ import { createHttpSessionHandler } from '../http/session.js';
 // stats (issue 10, H8): stats page interceptor and runtime socket
 import { createStatsService, type StatsService } from '../stats/service.js';
 import { acceptTcpSession } from '../tcp/session.js';
-import type { ClosableProxyLogger } from '../log/proxy-logger.js';
+import { createProxyLogger, type ClosableProxyLogger } from '../log/proxy-logger.js';
+import { SyslogSender } from '../log/syslog.js';
 import { Listener } from './listener.js';
 import { processFdLimit, resourceMessage } from './resources.js';
 import { plainAddress } from './monitor-net.js';
@@ -59,6 +60,8 @@ export class Runtime implements RuntimeControl {
   private readonly hooks: RuntimeHooks;
   /** stats (H8): the stats page interceptor and the `stats socket` of this runtime. */
   readonly stats: StatsService;
+  /** One syslog sender for every proxy: one UDP socket per destination, closed when we stop. */
+  private readonly syslog = new SyslogSender();
 
   constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
     this.options = options;
@@ -100,7 +103,7 @@ export class Runtime implements RuntimeControl {
       this.options.processLog,
       this.counters,
       this.options.defaultProxyMaxconn,
-      this.hooks.proxyLogger?.(pc),
+      this.hooks.proxyLogger?.(pc) ?? createProxyLogger(pc, { processLog: this.options.processLog, sender: this.syslog }),
       this.debugView,
     );
     for (const b of pc.binds) {
@@ -414,7 +417,7 @@ export class Runtime implements RuntimeControl {
       if (this.counters.sessions > 0) return;
       this.stopped = true;
       this.clearPauseKeepAlive();
-      for (const p of this.proxies) p.log.close();
+      this.closeLogs();
     }
     const waiters = this.softStopWaiters.splice(0);
     for (const w of waiters) w();
@@ -435,7 +438,12 @@ export class Runtime implements RuntimeControl {
     for (const c of this.checks) c.scheduler.stop();
     this.checks = [];
     this.stats.close(); // stats (H8)
-    for (const p of this.proxies) p.log.close();
+    this.closeLogs();
     this.checkSoftStopDone();
+  }
+
+  private closeLogs(): void {
+    for (const p of this.proxies) p.log.close();
+    this.syslog.close();
   }
 }
