@@ -30,6 +30,12 @@ const MAX_CLIENT_AHEAD_BYTES = 65536;
 const LINGER_MS = 5000;
 /** A kept server connection idle longer than this is not reused for a request with a body. */
 const REUSE_WITH_BODY_MS = 2000;
+/**
+ * Kept server connections per client connection (one per server at most, the oldest dropped
+ * first): with roundrobin over a few servers each pick finds its connection warm instead of
+ * paying a connect and a close per request (issue 8).
+ */
+const MAX_IDLE_SERVER_CONNS = 4;
 /** How long an idle keep-alive connection may still bring one last request after a soft stop. */
 const SOFT_STOP_IDLE_MS = 1000;
 
@@ -76,7 +82,8 @@ class HttpSession {
   private readonly srvtimeoutMs: number;
   private inBuf: Buffer | undefined;
   private tx: Transaction | undefined;
-  private idle: ServerConn | undefined;
+  /** Kept server connections, oldest first, at most one per server. */
+  private idles: ServerConn[] = [];
   private requestCount = 0;
   private clientEnded = false;
   private closing = false;
@@ -140,7 +147,7 @@ class HttpSession {
     this.proxy.processLog.alert(`Proxy ${this.proxy.config.name}: internal error in an HTTP session, closed: ${msg}`);
     try {
       if (this.tx?.conn !== undefined) this.dropConn(this.tx.conn);
-      if (this.idle !== undefined) this.dropConn(this.idle);
+      this.dropIdles();
     } catch {
       // best effort
     }
@@ -360,7 +367,6 @@ class HttpSession {
     tx.phase = 'connecting';
     this.updateClientFlow();
     const direct = tx.analysis?.cookie.server;
-    const idle = this.idle;
     let assigned: ServerRuntime | undefined;
     const request = {
       clientAddress: this.clientAddress,
@@ -368,26 +374,29 @@ class HttpSession {
       frontendPort: this.frontendPort,
       direct,
     };
-    if (idle !== undefined) {
-      this.idle = undefined;
-      // a request with a body cannot be replayed if a stale connection fails under it: such a
-      // request only reuses a connection idle for less than REUSE_WITH_BODY_MS
-      const fresh = tx.reqFraming.kind === 'none' || Date.now() - idle.idleSinceMs < REUSE_WITH_BODY_MS;
-      const alive = !idle.ended && !idle.socket.destroyed && fresh;
-      // reuse rule: the kept connection serves the next request that goes to its server —
+    if (this.idles.length > 0) {
+      // reuse rule: a kept connection serves the next request that goes to its server —
       // designated by the request's cookie, or picked for it by the balancer
       let target = direct;
-      if (direct === undefined && alive && this.proxy.pickServer !== undefined) {
+      if (direct === undefined && this.proxy.pickServer !== undefined) {
         assigned = this.proxy.pickServer(request);
         target = assigned;
       }
-      if (alive && target !== undefined && idle.server === target) {
-        tx.tw = 0;
-        tx.tc = 0;
-        this.attachServer(tx, idle, false, 0);
-        return;
+      const i = target === undefined ? -1 : this.idles.findIndex((c) => c.server === target);
+      if (i >= 0) {
+        const idle = this.idles[i]!;
+        this.idles.splice(i, 1);
+        // a request with a body cannot be replayed if a stale connection fails under it: such a
+        // request only reuses a connection idle for less than REUSE_WITH_BODY_MS
+        const fresh = tx.reqFraming.kind === 'none' || Date.now() - idle.idleSinceMs < REUSE_WITH_BODY_MS;
+        if (!idle.ended && !idle.socket.destroyed && fresh) {
+          tx.tw = 0;
+          tx.tc = 0;
+          this.attachServer(tx, idle, false, 0);
+          return;
+        }
+        this.dropConn(idle);
       }
-      this.dropConn(idle);
     }
     this.startConnect(tx, assigned === undefined ? request : { ...request, assigned });
   }
@@ -560,7 +569,7 @@ class HttpSession {
     if (tx === undefined || tx !== this.tx) {
       // an idle kept connection must stay silent
       this.dropConn(conn);
-      if (this.idle === conn) this.idle = undefined;
+      this.forgetIdle(conn);
       return;
     }
     tx.bytesFromServer += d.length;
@@ -758,7 +767,7 @@ class HttpSession {
     const tx = conn.tx;
     if (tx === undefined || tx !== this.tx) {
       this.dropConn(conn);
-      if (this.idle === conn) this.idle = undefined;
+      this.forgetIdle(conn);
       return;
     }
     if (tx.phase === 'tunnel') {
@@ -801,7 +810,7 @@ class HttpSession {
     conn.ended = true;
     const tx = conn.tx;
     this.releaseConn(conn);
-    if (this.idle === conn) this.idle = undefined;
+    this.forgetIdle(conn);
     if (tx === undefined || tx !== this.tx || tx.phase === 'done') return;
     if (tx.phase === 'tunnel') {
       if (!this.closed) this.client.destroySoon();
@@ -827,7 +836,7 @@ class HttpSession {
     const tx = conn.tx;
     if (tx === undefined || tx !== this.tx) {
       this.dropConn(conn);
-      if (this.idle === conn) this.idle = undefined;
+      this.forgetIdle(conn);
       return;
     }
     if (tx.phase === 'tunnel') {
@@ -891,7 +900,7 @@ class HttpSession {
       if (serverKeep) {
         conn.socket.setTimeout(0);
         conn.idleSinceMs = Date.now();
-        this.idle = conn;
+        this.keepIdle(conn);
       } else this.dropConn(conn);
     }
     if (!keepClient) {
@@ -1050,10 +1059,7 @@ class HttpSession {
       tx.phase = 'done';
       this.queueLog(tx);
     }
-    if (this.idle !== undefined) {
-      this.dropConn(this.idle);
-      this.idle = undefined;
-    }
+    this.dropIdles();
     // the runtime's own 'close' listener ran first: counters are decremented (spec §12.3)
     const logs = this.pendingLogs;
     this.pendingLogs = [];
@@ -1094,10 +1100,7 @@ class HttpSession {
   private closeClient(hard: boolean): void {
     if (this.closed) return;
     this.clearHeadTimer();
-    if (this.idle !== undefined) {
-      this.dropConn(this.idle);
-      this.idle = undefined;
-    }
+    this.dropIdles();
     if (hard) {
       this.closing = true;
       this.client.destroy();
@@ -1110,6 +1113,25 @@ class HttpSession {
     this.client.end();
     this.updateClientFlow();
     this.lingerTimer = setTimeout(() => this.client.destroy(), LINGER_MS);
+  }
+
+  private keepIdle(conn: ServerConn): void {
+    const same = this.idles.findIndex((c) => c.server === conn.server);
+    if (same >= 0) this.dropConn(this.idles.splice(same, 1)[0]!);
+    else if (this.idles.length >= MAX_IDLE_SERVER_CONNS) this.dropConn(this.idles.shift()!);
+    this.idles.push(conn);
+  }
+
+  private forgetIdle(conn: ServerConn): void {
+    const i = this.idles.indexOf(conn);
+    if (i >= 0) this.idles.splice(i, 1);
+  }
+
+  private dropIdles(): void {
+    if (this.idles.length === 0) return;
+    const all = this.idles;
+    this.idles = [];
+    for (const c of all) this.dropConn(c);
   }
 
   private dropConn(conn: ServerConn): void {
