@@ -12,88 +12,16 @@ import type {
   StateChangeCounts,
 } from '../../src/runtime/types.js';
 import type { ProcessLog, ProxyLogger, TrafficLogRecord } from '../../src/log/types.js';
+import { proxyConfig as sharedProxyConfig, serverConfig as sharedServerConfig } from './config-model.js';
 
-const place = { file: 'test.cfg', line: 1 };
-
+/** A checked server at 127.0.0.1:1 (shared factory, support/config-model.ts). */
 export function serverConfig(name: string, over: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    name,
-    place,
-    address: { host: '127.0.0.1', family: 4, port: { kind: 'absolute', port: 1 } },
-    cookie: undefined,
-    check: true,
-    interMs: 2000,
-    rise: 2,
-    fall: 3,
-    checkPort: undefined,
-    checkAddr: undefined,
-    backup: false,
-    weight: 1,
-    maxconn: 0,
-    minconn: 0,
-    source: undefined,
-    ...over,
-  };
+  return sharedServerConfig(name, '127.0.0.1', 1, { check: true, ...over });
 }
 
-const noOptions: ProxyOptions = {
-  httpclose: false,
-  forceclose: false,
-  httplog: false,
-  tcplog: false,
-  dontlognull: false,
-  logasap: false,
-  persist: false,
-  redispatch: false,
-  checkcache: false,
-  tcpka: false,
-  clitcpka: false,
-  srvtcpka: false,
-  allbackups: false,
-  abortonclose: false,
-  sslHelloChk: false,
-  transparent: false,
-  keepalive: false,
-};
-
+/** An http proxy with contimeout 5s (shared factory); `over.options`, if any, replaces `options`. */
 export function proxyConfig(name: string, servers: ServerConfig[], over: Partial<ProxyConfig> = {}, options: Partial<ProxyOptions> = {}): ProxyConfig {
-  return {
-    name,
-    place,
-    nameIsAddress: false,
-    binds: [],
-    mode: 'http',
-    enabled: true,
-    maxconn: undefined,
-    fullconn: undefined,
-    graceMs: 0,
-    connectTimeoutMs: 5000,
-    clientTimeoutMs: 0,
-    serverTimeoutMs: 0,
-    retries: 3,
-    balance: 'roundrobin',
-    dispatch: undefined,
-    source: undefined,
-    servers,
-    cookie: undefined,
-    options: { ...noOptions, ...options },
-    httpCheck: undefined,
-    forwardFor: undefined,
-    logs: [],
-    captureCookie: undefined,
-    captureRequestHeaders: [],
-    captureResponseHeaders: [],
-    requestRules: [],
-    responseRules: [],
-    requestAdds: [],
-    responseAdds: [],
-    errorOverrides: new Map(),
-    monitorNets: [],
-    monitorUri: undefined,
-    appsession: undefined,
-    stats: undefined,
-    ...over,
-  };
+  return sharedProxyConfig(name, { mode: 'http', balance: 'roundrobin', connectTimeoutMs: 5000, servers, options, ...over });
 }
 
 export function httpCheck(method = 'OPTIONS', uri = '/', version = 'HTTP/1.0'): ProxyConfig['httpCheck'] {

@@ -1,7 +1,8 @@
-// Fixtures for the logging tests: a complete ProxyConfig with overridable fields, log targets,
+// Fixtures for the logging tests: a ProxyConfig (shared factory, support/config-model.ts), log targets,
 // and a TrafficLogRecord with every field filled.
-import type { LogTarget, ProxyConfig, ProxyOptions } from '../../src/config/model.js';
+import type { LogTarget, ProxyConfig } from '../../src/config/model.js';
 import type { TrafficLogRecord } from '../../src/log/types.js';
+import { proxyConfig as sharedProxyConfig, type ProxyOverrides } from './config-model.js';
 
 export const LOCAL0 = 16;
 export const LOCAL1 = 17;
@@ -16,67 +17,16 @@ export function fdTarget(kind: 'stdout' | 'stderr' | 'unix', facility = LOCAL0, 
   return { kind, path, facility, maxLevel, place };
 }
 
-const noOptions: ProxyOptions = {
-  httpclose: false,
-  forceclose: false,
-  httplog: false,
-  tcplog: false,
-  dontlognull: false,
-  logasap: false,
-  persist: false,
-  redispatch: false,
-  checkcache: false,
-  tcpka: false,
-  clitcpka: false,
-  srvtcpka: false,
-  allbackups: false,
-  abortonclose: false,
-  sslHelloChk: false,
-  transparent: false,
-  keepalive: false,
-};
-
-export function proxyConfig(
-  overrides: Partial<Omit<ProxyConfig, 'options'>> & { options?: Partial<ProxyOptions> } = {},
-): ProxyConfig {
-  const { options, ...rest } = overrides;
-  return {
-    name: 'webfarm',
-    place,
-    nameIsAddress: false,
-    binds: [],
+/** The logging tests' proxy: `webfarm`, mode http, balanced, contimeout 5s, cli/srvtimeout 50s. */
+export function proxyConfig(overrides: ProxyOverrides = {}): ProxyConfig {
+  return sharedProxyConfig('webfarm', {
     mode: 'http',
-    enabled: true,
-    maxconn: undefined,
-    fullconn: undefined,
-    graceMs: 0,
+    balance: 'roundrobin',
     connectTimeoutMs: 5000,
     clientTimeoutMs: 50000,
     serverTimeoutMs: 50000,
-    retries: 3,
-    balance: 'roundrobin',
-    dispatch: undefined,
-    source: undefined,
-    servers: [],
-    cookie: undefined,
-    httpCheck: undefined,
-    forwardFor: undefined,
-    logs: [],
-    captureCookie: undefined,
-    captureRequestHeaders: [],
-    captureResponseHeaders: [],
-    requestRules: [],
-    responseRules: [],
-    requestAdds: [],
-    responseAdds: [],
-    errorOverrides: new Map(),
-    monitorNets: [],
-    monitorUri: undefined,
-    appsession: undefined,
-    stats: undefined,
-    ...rest,
-    options: { ...noOptions, ...options },
-  };
+    ...overrides,
+  });
 }
 
 /** 25 Nov 2026 14:42:53.123 in the test's local time zone (tests set TZ=UTC). */
