@@ -1,39 +1,18 @@
 // Daemon mode, pidfile and startup failures of the real bin/tsproxy (spec §2, §13.5, §13.7).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { canConnect, childrenOf, connectOutcome, isAlive, procComm, ProcessJanitor, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
-import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { canConnect, childrenOf, connectOutcome, isAlive, procComm, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 function config(port: number, global = 'daemon\n'): string {
-  return `global\n${global
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => `    ${l}\n`)
-    .join('')}
-listen web
-    bind 127.0.0.1:${port}
-    mode http
-    balance roundrobin
-    contimeout 2000
-    clitimeout 10000
-    srvtimeout 10000
-    server s1 127.0.0.1:${backend.port}
-`;
+  return webConfig(port, backend.port, { global });
 }
 
 test('daemon launch exits 0 once bound; the pidfile holds the live pid; comm is tsproxy', async () => {

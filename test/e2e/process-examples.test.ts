@@ -1,25 +1,17 @@
 // The shipped service files, run for real where this machine allows: the SysV init script drives
 // a daemon through start, reload (-sf, under load), status, graceful-stop; keepalived accepts the
 // example configuration; the systemd unit keeps its essential lines.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { BIN, isAlive, ProcessJanitor, readPids, ROOT, waitFor, writeConfig } from '../support/process-harness.js';
-import { get, runLoad, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { BIN, isAlive, readPids, ROOT, waitFor, writeConfig } from '../support/process-harness.js';
+import { processSuite } from '../support/process-suite.js';
+import { get, runLoad } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 function sh(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

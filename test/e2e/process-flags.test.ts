@@ -1,35 +1,17 @@
 // Run-time command-line flags of the real bin/tsproxy (spec §2): -N/-n reach the runtime, -q and
 // `quiet`, -V, -m on daemon children, -de/-dp accepted.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { isAlive, ProcessJanitor, readPids, sleep, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
-import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { isAlive, readPids, sleep, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 function config(port: number, global = '', listenExtra = ''): string {
-  return `global
-${global}
-listen web
-    bind 127.0.0.1:${port}
-    mode http
-    balance roundrobin
-    contimeout 2000
-    clitimeout 10000
-    srvtimeout 10000
-${listenExtra}    server s1 127.0.0.1:${backend.port}
-`;
+  return webConfig(port, backend.port, { global, listen: listenExtra });
 }
 
 test('-N 1: the default per-proxy maxconn reaches the runtime (a second client waits for the first)', async () => {

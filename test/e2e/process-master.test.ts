@@ -1,35 +1,17 @@
 // Master-worker mode (-W) of the real bin/tsproxy: detached master with -D, process names,
 // pause/resume through the master, SIGTERM, and a worker that dies on its own.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { childrenOf, connectOutcome, isAlive, ProcessJanitor, procComm, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
-import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { childrenOf, connectOutcome, isAlive, procComm, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 function config(port: number, global: string): string {
-  return `global
-${global}
-listen web
-    bind 127.0.0.1:${port}
-    mode http
-    balance roundrobin
-    contimeout 2000
-    clitimeout 10000
-    srvtimeout 10000
-    server s1 127.0.0.1:${backend.port}
-`;
+  return webConfig(port, backend.port, { global });
 }
 
 test('-W with daemon: the launcher exits 0, the pidfile holds the master, master and workers are all "tsproxy"', async () => {

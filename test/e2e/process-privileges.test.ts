@@ -1,25 +1,17 @@
 // Privilege drop and limits on the real bin/tsproxy (spec §4 uid/gid/user/group/chroot/ulimit-n):
 // bind a privileged port as root, then serve as nobody; chroot and ulimit-n are never ignored
 // silently. Skipped when the tests do not run as root (CI runs as root).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
-import { childrenOf, isAlive, ProcessJanitor, procGids, procUids, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
-import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { childrenOf, isAlive, procGids, procUids, readPids, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get } from '../support/process-load.js';
 import { freePort } from '../support/ports.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
+const { janitor, backend } = processSuite();
 const asRoot = process.getuid?.() === 0;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
 
 /** A free port below 1024 (only root may bind it). */
 async function privilegedPort(): Promise<number> {
@@ -35,17 +27,7 @@ async function privilegedPort(): Promise<number> {
 }
 
 function config(port: number, global: string): string {
-  return `global
-${global}
-listen web
-    bind 127.0.0.1:${port}
-    mode http
-    balance roundrobin
-    contimeout 2000
-    clitimeout 10000
-    srvtimeout 10000
-    server s1 127.0.0.1:${backend.port}
-`;
+  return webConfig(port, backend.port, { global });
 }
 
 test('user/group: a privileged port is bound as root, then the daemon serves as nobody', { skip: !asRoot && 'needs root' }, async () => {

@@ -2,39 +2,21 @@
 // master-worker SIGUSR2, a broken configuration, the guide's §4.3 script, and the failure path
 // (old processes resumed with SIGTTIN). The client loop mixes keep-alive and new connections and
 // must see zero errors across the reloads.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { BIN, childrenOf, isAlive, ProcessJanitor, readPids, sleep, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
-import { get, runLoad, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { BIN, childrenOf, isAlive, readPids, sleep, waitFor, waitForPort, writeConfig } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get, runLoad } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 function config(port: number, global: string, extraListen = '', mode: 'tcp' | 'http' = 'tcp'): string {
-  return `global
-${global}
-listen web
-    bind 127.0.0.1:${port}
-    mode ${mode}
-    balance roundrobin
-    contimeout 2000
-    clitimeout 30000
-    srvtimeout 30000
-    server s1 127.0.0.1:${backend.port}
-${extraListen}`;
+  return webConfig(port, backend.port, { global, mode, timeoutMs: 30000, after: extraListen });
 }
 
 async function progress(load: { completed: () => number }, more: number): Promise<void> {

@@ -1,39 +1,19 @@
 // The signals of spec §13 on a real foreground bin/tsproxy: SIGUSR1 soft stop (in-flight
 // responses finish, grace keeps accepting), SIGTTOU/SIGTTIN pause and resume, SIGHUP dump,
 // SIGTERM/SIGINT immediate stop.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../support/ports.js';
-import { connectOutcome, isAlive, ProcessJanitor, waitFor, waitForPort, writeConfig, type TsproxyProcess } from '../support/process-harness.js';
-import { get, startHttpBackend, type HttpBackend } from '../support/process-load.js';
+import { connectOutcome, isAlive, waitFor, waitForPort, writeConfig, type TsproxyProcess } from '../support/process-harness.js';
+import { processSuite, webConfig } from '../support/process-suite.js';
+import { get } from '../support/process-load.js';
 
-const janitor = new ProcessJanitor();
-let backend: HttpBackend;
-
-before(async () => {
-  backend = await startHttpBackend('b1');
-});
-after(async () => {
-  janitor.killAll();
-  await backend.close();
-});
+const { janitor, backend } = processSuite();
 
 async function startProxy(extra = ''): Promise<{ p: TsproxyProcess; port: number }> {
   const dir = janitor.tempDir();
   const port = await freePort();
-  const cfg = writeConfig(
-    dir,
-    'sig.cfg',
-    `listen web
-    bind 127.0.0.1:${port}
-    mode http
-    balance roundrobin
-    contimeout 2000
-    clitimeout 20000
-    srvtimeout 20000
-${extra}    server s1 127.0.0.1:${backend.port} check inter 500
-`,
-  );
+  const cfg = writeConfig(dir, 'sig.cfg', webConfig(port, backend.port, { timeoutMs: 20000, listen: extra, server: 'check inter 500' }));
   const p = janitor.start(['-f', cfg]);
   await waitForPort(port);
   return { p, port };

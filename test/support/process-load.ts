@@ -57,10 +57,11 @@ export interface GetResult {
   readonly body: string;
 }
 
-/** One GET on a fresh connection (Connection: close). Rejects on any network error. */
-export function get(port: number, path = '/', timeoutMs = 10000): Promise<GetResult> {
+/** One GET `/` or `path`; `agent` undefined = a fresh connection with Connection: close. Rejects on any network error. */
+function request(port: number, path: string, agent: http.Agent | undefined, timeoutMs: number): Promise<GetResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, agent: false, headers: { Connection: 'close' }, timeout: timeoutMs }, (res) => {
+    const headers = agent !== undefined ? {} : { Connection: 'close' };
+    const req = http.request({ host: '127.0.0.1', port, path, agent: agent ?? false, headers, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -71,6 +72,11 @@ export function get(port: number, path = '/', timeoutMs = 10000): Promise<GetRes
     req.on('error', reject);
     req.end();
   });
+}
+
+/** One GET on a fresh connection (Connection: close). Rejects on any network error. */
+export function get(port: number, path = '/', timeoutMs = 10000): Promise<GetResult> {
+  return request(port, path, undefined, timeoutMs);
 }
 
 export interface LoadOptions {
@@ -111,21 +117,7 @@ export function runLoad(port: number, options: LoadOptions): LoadRun {
       while (!stopped && started < options.maxRequests) {
         started++;
         try {
-          const r = await new Promise<GetResult>((resolve, reject) => {
-            const req = http.request(
-              { host: '127.0.0.1', port, path: '/', agent: agent ?? false, headers: keepAlive ? {} : { Connection: 'close' }, timeout: timeoutMs },
-              (res) => {
-                let body = '';
-                res.setEncoding('utf8');
-                res.on('data', (d: string) => (body += d));
-                res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-                res.on('error', reject);
-              },
-            );
-            req.on('timeout', () => req.destroy(new Error('timeout')));
-            req.on('error', reject);
-            req.end();
-          });
+          const r = await request(port, '/', agent, timeoutMs);
           if (r.status !== 200 || !r.body.startsWith(options.expectBodyPrefix)) errors.push(`status ${r.status} body ${JSON.stringify(r.body.slice(0, 80))}`);
           else {
             ok++;
