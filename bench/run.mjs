@@ -186,7 +186,7 @@ async function startNginx(dir) {
   writeFileSync(
     conf,
     `worker_processes 1;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile 20000;
 daemon off;
 master_process off;
 pid ${dir}/nginx.pid;
@@ -231,6 +231,8 @@ function legacyConfig(s, listenPort, ports, extra = {}) {
   if (extra.nbproc) lines.push(`  nbproc ${extra.nbproc}`);
   if (s.httplog) lines.push(`  log 127.0.0.1:${extra.syslogPort} local0`);
   lines.push(`listen bench 127.0.0.1:${listenPort}`, `  mode ${s.mode}`, '  balance roundrobin');
+  // legacy: a proxy without maxconn holds connections beyond 2000 unaccepted
+  if (extra.maxconn) lines.push(`  maxconn ${extra.maxconn}`);
   if (http) lines.push('  cookie SERVERID insert indirect nocache', '  option forwardfor');
   if (http && s.httpclose) lines.push('  option httpclose');
   if (s.httplog) lines.push('  log global', '  option httplog');
@@ -246,6 +248,7 @@ function haproxyConfig(s, listenPort, ports, extra = {}) {
   if (s.httplog) lines.push(`  log 127.0.0.1:${extra.syslogPort} local0`);
   lines.push('defaults', `  mode ${s.mode}`, '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s');
   lines.push('listen bench', `  bind 127.0.0.1:${listenPort}`, '  balance roundrobin');
+  if (extra.maxconn) lines.push(`  maxconn ${extra.maxconn}`);
   if (http) lines.push('  cookie SERVERID insert indirect nocache', '  option forwardfor');
   if (http && s.httpclose) lines.push('  option httpclose');
   if (s.httplog) lines.push('  log global', '  option httplog');
@@ -258,8 +261,7 @@ async function startTsproxy(dir, s, ports, extra = {}) {
   const cfg = join(dir, `tsproxy-${s.name}-${port}.cfg`);
   writeFileSync(cfg, legacyConfig(s, port, ports, extra));
   const argv = [join(ROOT, 'bin/tsproxy'), ...(extra.master ? ['-W'] : []), '-f', cfg];
-  let [cmd, args] = pinned(PROXY_CPU, process.execPath, argv);
-  if (extra.nofile) [cmd, args] = ['prlimit', [`--nofile=${extra.nofile}`, cmd, ...args]];
+  const [cmd, args] = pinned(PROXY_CPU, process.execPath, argv);
   const p = startProcess('tsproxy', cmd, args);
   await waitPort(port).catch((e) => {
     throw new Error(`${e.message}\n${p.stderr()}`);
@@ -434,7 +436,7 @@ async function idleCheck(inst, count) {
 // ---- main ----------------------------------------------------------------------------------
 
 async function main() {
-  for (const tool of ['wrk', 'nginx', 'haproxy', ...(PIN ? ['taskset'] : []), 'prlimit']) {
+  for (const tool of ['wrk', 'nginx', 'haproxy', ...(PIN ? ['taskset'] : [])]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       console.error(`bench: ${tool} not found (Debian: apt-get install wrk nginx haproxy util-linux)`);
       process.exit(1);
@@ -504,14 +506,18 @@ async function main() {
       }
     }
     if (IDLE_CONNS > 0 && !SCALE) {
+      // each idle client connection holds a kept server connection too: 2 descriptors in the
+      // proxy; the count is lowered to fit the descriptor limit (raising it needs privileges)
+      const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1] ?? 1024);
+      const count = Math.min(IDLE_CONNS, Math.floor((limit - 2000) / 2));
       const s = SCENARIOS[0];
       for (const [name, start] of [
-        ['tsproxy', () => startTsproxy(dir, s, nginx.ports, { maxconn: IDLE_CONNS + 1000, nofile: 65536 })],
-        ['haproxy-2.6', () => startHaproxy(dir, s, nginx.ports, { maxconn: IDLE_CONNS + 1000 })],
+        ['tsproxy', () => startTsproxy(dir, s, nginx.ports, { maxconn: count + 50 })],
+        ['haproxy-2.6', () => startHaproxy(dir, s, nginx.ports, { maxconn: count + 50 })],
       ]) {
         const inst = await start();
         running.push(inst);
-        idle.push({ proxy: name, ...(await idleCheck(inst, IDLE_CONNS)) });
+        idle.push({ proxy: name, ...(await idleCheck(inst, count)) });
         await inst.stop();
         running.splice(running.indexOf(inst), 1);
       }
@@ -557,7 +563,8 @@ function printTable(results, idle, elapsedS) {
       console.log(
         `${i.proxy.padEnd(12)} ${i.ok}/${i.count} served; RSS ${(i.beforeKb / 1024).toFixed(1)} MB before, ` +
           `${(i.duringKb / 1024).toFixed(1)} MB with them open (+${((i.duringKb - i.beforeKb) / 1024).toFixed(1)} MB, ` +
-          `${(((i.duringKb - i.beforeKb) * 1024) / i.count).toFixed(0)} B/conn), ${(i.afterKb / 1024).toFixed(1)} MB after closing`,
+          `${(((i.duringKb - i.beforeKb) * 1024) / i.count).toFixed(0)} B/conn, so +${((i.duringKb - i.beforeKb) * 10000 / i.count / 1024).toFixed(1)} MB per 10 000), ` +
+          `${(i.afterKb / 1024).toFixed(1)} MB after closing`,
       );
     }
   }
