@@ -16,6 +16,37 @@ type FailTerm = 'SC' | 'sC' | 'sQ';
 
 const noop = () => {};
 
+// Shared by every attempt (no closure per connection): the socket carries its attempt.
+const ATTEMPT = Symbol('tsproxy.connectAttempt');
+
+interface AttemptSocket extends Socket {
+  [ATTEMPT]?: ConnectAttempt;
+}
+
+function onSocketConnect(this: AttemptSocket): void {
+  this[ATTEMPT]?.connected();
+}
+
+function onSocketError(this: AttemptSocket, err: NodeJS.ErrnoException): void {
+  this[ATTEMPT]?.errored(err);
+}
+
+function start(attempt: ConnectAttempt): void {
+  attempt.start();
+}
+
+function connectTimedOut(attempt: ConnectAttempt): void {
+  attempt.connectTimedOut();
+}
+
+function queueTimedOut(attempt: ConnectAttempt): void {
+  attempt.queueTimedOut();
+}
+
+function unusablePort(attempt: ConnectAttempt): void {
+  attempt.unusablePort();
+}
+
 function isAnySource(src: SourceAddress): boolean {
   return src.port === 0 && (src.host === '0.0.0.0' || src.host === '::' || src.host === '');
 }
@@ -33,7 +64,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   private queueStartMs = 0;
   private queueMs = 0;
   private connectStartMs = -1;
-  private socket: Socket | undefined = undefined;
+  private socket: AttemptSocket | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private lastTerm: FailTerm = 'sC';
 
@@ -43,17 +74,21 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     private readonly done: (result: ConnectResult) => void,
   ) {
     this.retriesLeft = proxy.config.retries;
-    process.nextTick(() => {
-      if (this.finished) return;
-      const d = request.direct;
-      const a = request.assigned;
-      // the engine hands back one of this proxy's servers; find our own object for it
-      if (d !== undefined) this.assign(proxy.servers[d.index]);
-      else if (a !== undefined && proxy.servers[a.index] !== undefined) {
-        // already picked by the balancer through pickServer(): a balanced session
-        this.useServer(proxy.servers[a.index]!);
-      } else this.assign(undefined);
-    });
+    process.nextTick(start, this);
+  }
+
+  /** Next tick after construction: the engine has its PendingConnect by now. */
+  start(): void {
+    if (this.finished) return;
+    const proxy = this.proxy;
+    const d = this.request.direct;
+    const a = this.request.assigned;
+    // the engine hands back one of this proxy's servers; find our own object for it
+    if (d !== undefined) this.assign(proxy.servers[d.index]);
+    else if (a !== undefined && proxy.servers[a.index] !== undefined) {
+      // already picked by the balancer through pickServer(): a balanced session
+      this.useServer(proxy.servers[a.index]!);
+    } else this.assign(undefined);
   }
 
   get queued(): boolean {
@@ -89,7 +124,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     }
     const cfg = this.proxy.config;
     if (cfg.balance !== undefined) {
-      const r = this.proxy.pickBalanced(this.request.clientAddress, this.exclude);
+      const r = this.proxy.pickBalanced(this.request, this.exclude);
       if (r.server !== undefined) this.useServer(r.server);
       else if (r.full) this.enqueue(undefined);
       // legacy: no server at all is a connect timeout without a network attempt
@@ -127,7 +162,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     }
     const ms = this.proxy.config.connectTimeoutMs;
     // legacy 1.2.13: contimeout also bounds the time spent in a queue
-    if (ms > 0) this.timer = setTimeout(() => this.onQueueTimeout(), ms);
+    if (ms > 0) this.timer = setTimeout(queueTimedOut, ms, this);
   }
 
   private leaveQueue(): void {
@@ -138,7 +173,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     this.queuedIn = undefined;
   }
 
-  private onQueueTimeout(): void {
+  queueTimedOut(): void {
     this.timer = undefined;
     this.leaveQueue();
     this.queueMs += Date.now() - this.queueStartMs;
@@ -158,11 +193,10 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
       // the server's own `source` wins over the proxy's
       source = this.server.config.source ?? cfg.source;
     }
-    const port = destinationPort(address.port, this.request.frontendPort);
+    // (the frontend port may cost a getsockname(): read it only for a port-mapped address)
+    const port = address.port.kind === 'absolute' ? address.port.port : destinationPort(address.port, this.request.frontendPort);
     if (port === 0) {
-      process.nextTick(() => {
-        if (!this.finished) this.attemptFailed('SC');
-      });
+      process.nextTick(unusablePort, this);
       return;
     }
     const opts: net.NetConnectOpts = { host: address.host, port, allowHalfOpen: true, noDelay: true };
@@ -174,23 +208,29 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     try {
       socket = net.connect(opts);
     } catch {
-      process.nextTick(() => {
-        if (!this.finished) this.attemptFailed('SC');
-      });
+      process.nextTick(unusablePort, this);
       return;
     }
-    this.socket = socket;
-    socket.on('connect', this.onConnect);
-    socket.on('error', this.onError);
+    const s = socket as AttemptSocket;
+    this.socket = s;
+    s[ATTEMPT] = this;
+    s.on('connect', onSocketConnect);
+    s.on('error', onSocketError);
     const ms = cfg.connectTimeoutMs;
-    if (ms > 0) this.timer = setTimeout(this.onConnectTimeout, ms);
+    if (ms > 0) this.timer = setTimeout(connectTimedOut, ms, this);
   }
 
-  private readonly onConnect = (): void => {
+  /** No usable destination port, or net.connect() threw: a failed attempt, next tick. */
+  unusablePort(): void {
+    if (!this.finished) this.attemptFailed('SC');
+  }
+
+  connected(): void {
     const socket = this.socket!;
     this.clearTimer();
-    socket.removeListener('connect', this.onConnect);
-    socket.removeListener('error', this.onError);
+    socket.removeListener('connect', onSocketConnect);
+    socket.removeListener('error', onSocketError);
+    socket[ATTEMPT] = undefined;
     // an engine attaches its own handlers; this one only keeps a late error from crashing
     socket.on('error', noop);
     this.socket = undefined;
@@ -214,9 +254,9 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
         this.releaseSlot();
       },
     });
-  };
+  }
 
-  private readonly onError = (err: NodeJS.ErrnoException): void => {
+  errored(err: NodeJS.ErrnoException): void {
     this.clearTimer();
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'EADDRINUSE') this.localBindFailed(err.code);
     else {
@@ -225,7 +265,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     }
     this.dropSocket();
     this.attemptFailed('SC');
-  };
+  }
 
   /** Legacy emerg messages for a source address that cannot be used (spec §12.7). */
   private localBindFailed(code: string): void {
@@ -237,18 +277,19 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     reportProxyEvent(this.proxy, 'resourceExhausted', msg);
   }
 
-  private readonly onConnectTimeout = (): void => {
+  connectTimedOut(): void {
     this.timer = undefined;
     this.dropSocket();
     this.attemptFailed('sC');
-  };
+  }
 
   private dropSocket(): void {
     const s = this.socket;
     if (s === undefined) return;
     this.socket = undefined;
-    s.removeListener('connect', this.onConnect);
-    s.removeListener('error', this.onError);
+    s.removeListener('connect', onSocketConnect);
+    s.removeListener('error', onSocketError);
+    s[ATTEMPT] = undefined;
     s.on('error', noop);
     s.destroy();
   }

@@ -28,7 +28,9 @@ export class Listener {
     onAcceptError: (err: Error) => void,
   ) {
     this.key = bindKey(host, port);
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, onConnection);
+    // TCP_NODELAY is set once on the listening socket (start()): Linux copies it to every accepted
+    // socket, where `noDelay: true` here would cost a setsockopt per connection
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, onConnection);
     this.server.on('error', (err) => {
       if (this.listening) onAcceptError(err);
     });
@@ -43,6 +45,8 @@ export class Listener {
     const onListening = () => {
       this.server.removeListener('error', onError);
       this.listening = true;
+      const h = (this.server as unknown as { _handle?: { setNoDelay?: (on: boolean) => number } | null })._handle;
+      h?.setNoDelay?.(true);
       done(undefined);
     };
     this.server.once('error', onError);

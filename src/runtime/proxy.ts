@@ -14,6 +14,11 @@ import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
 import type { Listener } from './listener.js';
 import { RateLimit } from './resources.js';
 
+/** A server that can take a session now: a free slot and nobody queued before us. */
+function canTakeNow(s: Server): boolean {
+  return s.hasSlot() && s.queue.length === 0;
+}
+
 /** Counters shared by the proxies of one runtime (never module-global). */
 export interface ProcessCounters {
   sessions: number;
@@ -35,6 +40,8 @@ export class Proxy implements ServerOwner {
   readonly held: { socket: Socket; acceptMs: number }[] = [];
   /** Client sockets of running sessions, so stop() can cut them. */
   readonly clients = new Set<Socket>();
+  /** The runtime's 'close' handler for this proxy's client sockets (`this` is the socket). */
+  onClientClose: (this: Socket) => void = () => {};
   currentSessions = 0;
   totalSessions = 0;
   // stats counters (optional members of ProxyRuntime)
@@ -108,8 +115,8 @@ export class Proxy implements ServerOwner {
   }
 
   /** The balancer's choice for a client (counted in the server's lbTotal); `full` = every eligible server is at its limit. */
-  pickBalanced(clientAddress: string, exclude?: Server): { server: Server | undefined; full: boolean } {
-    const r = this.balancer.pick(clientAddress, (s) => s.hasSlot() && s.queue.length === 0, exclude);
+  pickBalanced(request: ConnectRequest, exclude?: Server): { server: Server | undefined; full: boolean } {
+    const r = this.balancer.pick(this.sourceOf(request), canTakeNow, exclude);
     if (r.server !== undefined) r.server.lbTotal++;
     return r;
   }
@@ -118,11 +125,16 @@ export class Proxy implements ServerOwner {
   pickServer(request: ConnectRequest): ServerRuntime | undefined {
     if (request.direct !== undefined) return request.direct;
     if (this.config.balance === undefined) return undefined;
-    const r = this.balancer.pick(request.clientAddress, (s) => s.hasSlot() && s.queue.length === 0);
+    const r = this.balancer.pick(this.sourceOf(request), canTakeNow);
     // only a server that can take the session now: a full farm goes through connect()'s queue
     if (r.server === undefined || !r.server.hasSlot()) return undefined;
     r.server.lbTotal++;
     return r.server;
+  }
+
+  /** The client address, read only for `balance source` (reading it may cost a syscall). */
+  private sourceOf(request: ConnectRequest): string {
+    return this.config.balance === 'source' ? request.clientAddress : '';
   }
 
   enqueue(q: QueuedSession): void {

@@ -20,6 +20,8 @@ import { Proxy, type ProcessCounters } from './proxy.js';
 import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
 
 const MONITOR_HTTP_REPLY = 'HTTP/1.0 200 OK\r\n\r\n';
+/** Shared by every accepted socket (no closure per connection): errors end sessions through 'close'. */
+const ignoreError = (): void => {};
 const HEALTH_REPLY = 'OK\n';
 /** Fewest connections a proxy holds unread at its limits before resetting new ones. */
 const HOLD_MIN = 1024;
@@ -92,6 +94,8 @@ export class Runtime implements RuntimeControl {
   }
 
   private buildProxy(pc: ProxyConfig): Proxy {
+    // (the shared close handler below gets the socket as `this`)
+    const runtime = this;
     if (pc.options.transparent && pc.balance === undefined && pc.dispatch === undefined) {
       // SO_ORIGINAL_DST is out of reach of Node's net module
       this.options.processLog.warning(
@@ -106,6 +110,13 @@ export class Runtime implements RuntimeControl {
       this.hooks.proxyLogger?.(pc) ?? createProxyLogger(pc, { processLog: this.options.processLog, sender: this.syslog }),
       this.debugView,
     );
+    // one 'close' handler per proxy, shared by its sessions' client sockets
+    proxy.onClientClose = function (this: Socket): void {
+      proxy.addClientBytes(this.bytesRead, this.bytesWritten);
+      proxy.clients.delete(this);
+      proxy.sessionEnded();
+      runtime.sessionEnded();
+    };
     for (const b of pc.binds) {
       const last = b.portEnd >= b.port ? b.portEnd : b.port;
       for (let port = b.port; port <= last; port++) {
@@ -194,7 +205,7 @@ export class Runtime implements RuntimeControl {
   }
 
   private onAccept(proxy: Proxy, listener: Listener, socket: Socket): void {
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     if (proxy.stopped || this.stopped) {
       socket.destroy();
       return;
@@ -256,12 +267,7 @@ export class Runtime implements RuntimeControl {
     proxy.sessionStarted();
     proxy.clients.add(socket);
     // registered before the engine's own 'close' handlers: logged counters are already decremented
-    socket.once('close', () => {
-      proxy.addClientBytes(socket.bytesRead, socket.bytesWritten);
-      proxy.clients.delete(socket);
-      proxy.sessionEnded();
-      this.sessionEnded();
-    });
+    socket.on('close', proxy.onClientClose);
     const o = proxy.config.options;
     // server sockets get theirs in the connector; both engines share this
     if (o.tcpka || o.clitcpka) socket.setKeepAlive(true);

@@ -1,23 +1,54 @@
 // The `mode tcp` session (spec §6, §12.4): connect to a server at accept, pipe both ways with a
 // Tunnel, and produce the tcplog record (or the logasap one when connected). A failed connect
 // just closes the client (legacy has no error page in tcp mode).
+//
+// Hot path (a session per connection): the client socket's handlers are shared functions (the
+// socket carries its session under a symbol), the session is its own ConnectRequest and the
+// tunnel's owner, and the client's addresses are read (getpeername/getsockname syscalls) only
+// when something needs them: a log line, `-d`, `balance source`, a port-mapped server.
 import type { Socket } from 'node:net';
 import type { TrafficLogRecord } from '../log/types.js';
-import type { ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
 import { plainAddress } from '../runtime/monitor-net.js';
-import { Tunnel } from './tunnel.js';
+import { Tunnel, type TunnelOwner, type TunnelTermination } from './tunnel.js';
 import { handleFd } from '../log/debug.js';
 
 /** abortonclose reads ahead while waiting for a server: at most about one legacy buffer. */
 const EARLY_BUFFER_BYTES = 16384;
 
 export const acceptTcpSession: SessionHandler = (proxy, socket, acceptTimeMs) => {
-  new TcpSession(proxy, socket, acceptTimeMs);
+  new TcpSession(proxy, socket as SessionSocket, acceptTimeMs);
 };
 
-class TcpSession {
-  private readonly clientAddress: string;
-  private readonly clientPort: number;
+const SESSION = Symbol('tsproxy.tcpSession');
+
+interface SessionSocket extends Socket {
+  [SESSION]?: TcpSession;
+}
+
+function onEarlyClientError(this: SessionSocket): void {
+  // the client went away while we were still connecting or queued
+  this[SESSION]?.abortPending();
+}
+
+function onClientClose(this: SessionSocket): void {
+  this[SESSION]?.clientGone();
+}
+
+function onEarlyData(this: SessionSocket, chunk: Buffer): void {
+  this[SESSION]?.earlyData(chunk);
+}
+
+function onEarlyEnd(this: SessionSocket): void {
+  // legacy abortonclose: a client that shut its sending side while waiting is not served
+  this[SESSION]?.abortPending();
+}
+
+class TcpSession implements ConnectRequest, TunnelOwner {
+  private address: string | undefined = undefined;
+  private port = -1;
+  private localPort = -1;
+  readonly direct = undefined;
   private pending: PendingConnect | undefined;
   private server: ServerRuntime | undefined = undefined;
   private tw = -1;
@@ -33,60 +64,71 @@ class TcpSession {
   private clientFd = -1;
   private serverFd = -1;
   private tunnelled = false;
+  private closedSides = 0;
 
   constructor(
     private readonly proxy: ProxyRuntime,
-    private readonly client: Socket,
+    private readonly client: SessionSocket,
     private readonly acceptTimeMs: number,
   ) {
     const cfg = proxy.config;
-    this.clientAddress = plainAddress(client.remoteAddress);
-    this.clientPort = client.remotePort ?? 0;
-    client.on('error', this.onEarlyClientError);
-    client.once('close', this.onClientClose);
-    if (proxy.log.enabled && !cfg.options.tcplog && !cfg.options.httplog) {
-      proxy.log.logConnect(this.clientAddress, this.clientPort, plainAddress(client.localAddress), client.localPort ?? 0);
+    client[SESSION] = this;
+    client.on('error', onEarlyClientError);
+    client.on('close', onClientClose);
+    if (proxy.log.enabled) {
+      // read now, while the socket is open: the log line is written after it closed
+      this.readPeer();
+      if (!cfg.options.tcplog && !cfg.options.httplog) {
+        proxy.log.logConnect(this.address!, this.port, plainAddress(client.localAddress), this.frontendPort);
+      }
     }
-    this.pending = proxy.connect(
-      { clientAddress: this.clientAddress, clientPort: this.clientPort, frontendPort: client.localPort ?? 0, direct: undefined },
-      this.onConnected,
-    );
+    this.pending = proxy.connect(this, this.onConnected);
     if (cfg.options.abortonclose) {
       // read while queued or connecting, to see the client give up; bounded like one buffer
-      client.on('data', this.onEarlyData);
-      client.on('end', this.onEarlyEnd);
+      client.on('data', onEarlyData);
+      client.on('end', onEarlyEnd);
       client.resume();
     }
+  }
+
+  private readPeer(): void {
+    this.address = plainAddress(this.client.remoteAddress);
+    this.port = this.client.remotePort ?? 0;
+  }
+
+  get clientAddress(): string {
+    if (this.address === undefined) this.readPeer();
+    return this.address!;
+  }
+
+  get clientPort(): number {
+    if (this.address === undefined) this.readPeer();
+    return this.port;
+  }
+
+  get frontendPort(): number {
+    if (this.localPort < 0) this.localPort = this.client.localPort ?? 0;
+    return this.localPort;
   }
 
   /** abortonclose: bytes received before the server connection, replayed to it. */
   private early: Buffer[] = [];
   private earlyBytes = 0;
 
-  private readonly onEarlyData = (chunk: Buffer): void => {
+  earlyData(chunk: Buffer): void {
     this.early.push(chunk);
     this.earlyBytes += chunk.length;
     if (this.earlyBytes >= EARLY_BUFFER_BYTES) this.client.pause();
-  };
-
-  private readonly onEarlyEnd = (): void => {
-    // legacy abortonclose: a client that shut its sending side while waiting is not served
-    this.abortPending();
-  };
+  }
 
   private stopEarlyReading(): void {
-    this.client.removeListener('data', this.onEarlyData);
-    this.client.removeListener('end', this.onEarlyEnd);
+    this.client.removeListener('data', onEarlyData);
+    this.client.removeListener('end', onEarlyEnd);
     this.client.pause();
   }
 
-  private readonly onEarlyClientError = (): void => {
-    // the client went away while we were still connecting or queued
-    this.abortPending();
-  };
-
   /** The client went away before a server connection: `CQ` in a queue, `CC` while connecting. */
-  private abortPending(): void {
+  abortPending(): void {
     if (this.pending === undefined) return;
     this.termination = this.pending.queued === true ? 'CQ' : 'CC';
     this.pending.cancel();
@@ -94,11 +136,11 @@ class TcpSession {
     this.end();
   }
 
-  private readonly onClientClose = (): void => {
+  clientGone(): void {
     this.clientClosed = true;
     this.abortPending();
     if (this.done) this.log();
-  };
+  }
 
   private readonly onConnected = (r: ConnectResult): void => {
     this.pending = undefined;
@@ -128,37 +170,31 @@ class TcpSession {
       if (server !== undefined) server.addBytes(this.earlyBytes, 0);
       this.early = [];
     }
-    const debug = this.proxy.debug;
-    let closedSides = 0;
-    const onSocketClosed =
-      debug === undefined
-        ? undefined
-        : (side: 'client' | 'server') => {
-            // legacy -d order: clicls / srvcls as each side closes, then closed
-            const id = debug.sessionId(this.client);
-            if (id === undefined) return;
-            const name = this.proxy.config.name;
-            debug.log.close(side === 'client' ? 'clicls' : 'srvcls', id, name, this.clientFd, this.serverFd);
-            if (++closedSides === 2) debug.log.close('closed', id, name, this.clientFd, this.serverFd);
-          };
-    this.tunnelled = debug !== undefined;
-    new Tunnel(
-      this.client,
-      r.socket,
-      cfg.clientTimeoutMs,
-      cfg.serverTimeoutMs,
-      (term) => {
-        this.termination = term;
-        this.end();
-      },
-      (fromClient, fromServer) => {
-        this.bytesFromClient += fromClient;
-        this.bytesFromServer += fromServer;
-        if (server !== undefined) server.addBytes(fromClient, fromServer);
-      },
-      onSocketClosed,
-    );
+    this.tunnelled = this.proxy.debug !== undefined;
+    new Tunnel(this.client, r.socket, cfg.clientTimeoutMs, cfg.serverTimeoutMs, this, this.tunnelled);
   };
+
+  tunnelEnded(termination: TunnelTermination): void {
+    this.termination = termination;
+    this.end();
+  }
+
+  tunnelBytes(fromClient: number, fromServer: number): void {
+    this.bytesFromClient += fromClient;
+    this.bytesFromServer += fromServer;
+    if (this.server !== undefined) this.server.addBytes(fromClient, fromServer);
+  }
+
+  /** `-d`: legacy order, clicls / srvcls as each side closes, then closed. */
+  tunnelSocketClosed(side: 'client' | 'server'): void {
+    const debug = this.proxy.debug;
+    if (debug === undefined) return;
+    const id = debug.sessionId(this.client);
+    if (id === undefined) return;
+    const name = this.proxy.config.name;
+    debug.log.close(side === 'client' ? 'clicls' : 'srvcls', id, name, this.clientFd, this.serverFd);
+    if (++this.closedSides === 2) debug.log.close('closed', id, name, this.clientFd, this.serverFd);
+  }
 
   private end(): void {
     if (this.done) return;
@@ -191,8 +227,8 @@ class TcpSession {
     return {
       proxyName: this.proxy.config.name,
       mode: 'tcp',
-      clientAddress: this.clientAddress,
-      clientPort: this.clientPort,
+      clientAddress: this.address ?? '',
+      clientPort: this.port,
       acceptTimeMs: this.acceptTimeMs,
       serverName: s?.config.name,
       tq: -1,

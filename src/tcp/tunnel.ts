@@ -2,11 +2,21 @@
 // backpressure (a side whose peer cannot take more is paused, so nothing buffers without
 // bound), half-closes passed through, per-side inactivity timeouts, byte counts, and the
 // termination pair of the data phase ('--', 'CD', 'SD', 'cD', 'sD').
+//
+// Hot path: one tunnel per session, so its socket handlers are module-level functions shared by
+// every tunnel (each socket carries its Side under a symbol) and its timers carry their Side as an
+// argument: no closure is allocated per session.
 import type { Socket } from 'node:net';
 
 export type TunnelTermination = '--' | 'CD' | 'SD' | 'cD' | 'sD';
 
-/** One direction's endpoint state. */
+const SIDE = Symbol('tsproxy.tunnelSide');
+
+interface TunnelSocket extends Socket {
+  [SIDE]?: Side;
+}
+
+/** One endpoint: the socket, its peer, its inactivity timer. */
 class Side {
   /** We still expect bytes from this socket. */
   readOpen = true;
@@ -16,9 +26,12 @@ class Side {
   writePending = false;
   timer: NodeJS.Timeout | undefined = undefined;
   closed = false;
+  peer!: Side;
   constructor(
-    readonly socket: Socket,
+    readonly tunnel: Tunnel,
+    readonly socket: TunnelSocket,
     readonly timeoutMs: number,
+    readonly isClient: boolean,
   ) {}
 
   /** Inactivity matters only while we wait on this side: to read from it, or for it to take our bytes. */
@@ -27,12 +40,62 @@ class Side {
   }
 }
 
+function onData(this: TunnelSocket, chunk: Buffer): void {
+  const from = this[SIDE];
+  if (from !== undefined) from.tunnel.data(from, chunk);
+}
+
+function onDrain(this: TunnelSocket): void {
+  const to = this[SIDE];
+  if (to !== undefined) to.tunnel.drained(to);
+}
+
+function onEnd(this: TunnelSocket): void {
+  const from = this[SIDE];
+  if (from !== undefined) from.tunnel.ended(from);
+}
+
+function onError(this: TunnelSocket): void {
+  const side = this[SIDE];
+  if (side !== undefined) side.tunnel.errored(side);
+}
+
+function onClose(this: TunnelSocket): void {
+  const side = this[SIDE];
+  if (side !== undefined) side.tunnel.closed(side);
+}
+
+function attach(side: Side): void {
+  const s = side.socket;
+  s[SIDE] = side;
+  s.on('data', onData);
+  s.on('drain', onDrain);
+  s.on('end', onEnd);
+  s.on('error', onError);
+  s.on('close', onClose);
+}
+
+function onTimeout(side: Side): void {
+  side.timer = undefined;
+  side.tunnel.abort(side.isClient ? 'cD' : 'sD');
+}
+
+/** Who a tunnel reports to (the session): no callback closures per tunnel. */
+export interface TunnelOwner {
+  /** Once, when the tunnel is over (both sides destroyed). */
+  tunnelEnded(termination: TunnelTermination): void;
+  /** Bytes read from the client or the server, as they arrive. */
+  tunnelBytes?(fromClient: number, fromServer: number): void;
+  /** Each socket's close, in order (`-d` clicls/srvcls lines). */
+  tunnelSocketClosed?(side: 'client' | 'server'): void;
+}
+
 export class Tunnel {
   bytesFromClient = 0;
   bytesFromServer = 0;
   private readonly client: Side;
   private readonly server: Side;
-  private ended = false;
+  private finished = false;
   private termination: TunnelTermination = '--';
 
   constructor(
@@ -40,84 +103,93 @@ export class Tunnel {
     serverSocket: Socket,
     clientTimeoutMs: number,
     serverTimeoutMs: number,
-    private readonly onEnd: (termination: TunnelTermination) => void,
-    private readonly onBytes?: (fromClient: number, fromServer: number) => void,
-    /** Each socket's close, in order (`-d` clicls/srvcls lines). */
-    private readonly onSocketClosed?: (side: 'client' | 'server') => void,
+    private readonly owner: TunnelOwner,
+    /** Report each socket's close to the owner (`-d`). */
+    private readonly reportCloses = false,
   ) {
-    this.client = new Side(clientSocket, clientTimeoutMs);
-    this.server = new Side(serverSocket, serverTimeoutMs);
-    this.wire(this.client, this.server, true);
-    this.wire(this.server, this.client, false);
+    this.client = new Side(this, clientSocket, clientTimeoutMs, true);
+    this.server = new Side(this, serverSocket, serverTimeoutMs, false);
+    this.client.peer = this.server;
+    this.server.peer = this.client;
+    attach(this.client);
+    attach(this.server);
     this.arm(this.client);
     this.arm(this.server);
     clientSocket.resume();
     serverSocket.resume();
   }
 
-  private wire(from: Side, to: Side, fromClient: boolean): void {
-    const src = from.socket;
-    const dst = to.socket;
-    src.on('data', (chunk: Buffer) => {
-      const n = chunk.length;
-      if (fromClient) this.bytesFromClient += n;
-      else this.bytesFromServer += n;
-      if (this.onBytes !== undefined) {
-        if (fromClient) this.onBytes(n, 0);
-        else this.onBytes(0, n);
-      }
-      if (from.timer !== undefined) from.timer.refresh();
-      if (to.closed) return;
-      // bytes handed to the other side are activity there too: a download whose client never
-      // sends anything must not hit clitimeout while it flows
-      if (to.timer !== undefined) to.timer.refresh();
-      if (!dst.write(chunk)) {
-        // backpressure: stop reading here until the other side drained
-        to.writePending = true;
-        from.pausedByPeer = true;
-        src.pause();
-        this.arm(from);
-        this.arm(to);
-      }
-    });
-    dst.on('drain', () => {
-      to.writePending = false;
-      if (to.timer !== undefined) to.timer.refresh();
-      if (from.pausedByPeer) {
-        from.pausedByPeer = false;
-        if (!from.closed) src.resume();
-      }
+  /** Bytes read from `from`: counted, relayed to its peer with backpressure. */
+  data(from: Side, chunk: Buffer): void {
+    const n = chunk.length;
+    if (from.isClient) this.bytesFromClient += n;
+    else this.bytesFromServer += n;
+    if (from.isClient) this.owner.tunnelBytes?.(n, 0);
+    else this.owner.tunnelBytes?.(0, n);
+    if (from.timer !== undefined) from.timer.refresh();
+    const to = from.peer;
+    if (to.closed) return;
+    // bytes handed to the other side are activity there too: a download whose client never
+    // sends anything must not hit clitimeout while it flows
+    if (to.timer !== undefined) to.timer.refresh();
+    if (!to.socket.write(chunk)) {
+      // backpressure: stop reading here until the other side drained
+      to.writePending = true;
+      from.pausedByPeer = true;
+      from.socket.pause();
       this.arm(from);
       this.arm(to);
-    });
-    src.on('end', () => {
-      // half-close: pass the FIN on once what we already wrote is flushed
-      from.readOpen = false;
-      this.arm(from);
-      if (!to.closed) dst.end();
-    });
-    src.on('error', () => {
-      this.finish(fromClient ? 'CD' : 'SD');
-    });
-    src.on('close', () => {
-      from.closed = true;
-      from.readOpen = false;
-      from.writePending = false;
-      this.disarm(from);
-      if (this.onSocketClosed !== undefined) this.onSocketClosed(fromClient ? 'client' : 'server');
-      if (this.ended) return;
-      // a close without the FIN we read (and without an error event) is an abort too
-      if (!src.readableEnded) this.finish(fromClient ? 'CD' : 'SD');
-      else if (to.closed) this.finish(this.termination);
-    });
+    }
+  }
+
+  /** `to` took what we had written: read again from its peer. */
+  drained(to: Side): void {
+    const from = to.peer;
+    to.writePending = false;
+    if (to.timer !== undefined) to.timer.refresh();
+    if (from.pausedByPeer) {
+      from.pausedByPeer = false;
+      if (!from.closed) from.socket.resume();
+    }
+    this.arm(from);
+    this.arm(to);
+  }
+
+  /** Half-close: pass the FIN on once what we already wrote is flushed. */
+  ended(from: Side): void {
+    from.readOpen = false;
+    const to = from.peer;
+    if (!to.readOpen && from.socket.writableLength === 0 && to.socket.writableLength === 0) {
+      // both FINs read and every byte handed to the kernel: closing both sockets now sends the
+      // last FIN as a shutdown() would (nothing is left unread, so no reset), without the extra
+      // shutdown and poll round of the second direction
+      this.abort(this.termination);
+      return;
+    }
+    this.arm(from);
+    if (!to.closed) to.socket.end();
+  }
+
+  errored(side: Side): void {
+    this.abort(side.isClient ? 'CD' : 'SD');
+  }
+
+  closed(side: Side): void {
+    side.closed = true;
+    side.readOpen = false;
+    side.writePending = false;
+    this.disarm(side);
+    if (this.reportCloses) this.owner.tunnelSocketClosed?.(side.isClient ? 'client' : 'server');
+    if (this.finished) return;
+    // a close without the FIN we read (and without an error event) is an abort too
+    if (!side.socket.readableEnded) this.abort(side.isClient ? 'CD' : 'SD');
+    else if (side.peer.closed) this.abort(this.termination);
   }
 
   private arm(side: Side): void {
-    if (side.timeoutMs <= 0 || this.ended) return;
+    if (side.timeoutMs <= 0 || this.finished) return;
     if (side.waiting && !side.closed) {
-      if (side.timer === undefined) {
-        side.timer = setTimeout(() => this.onTimeout(side), side.timeoutMs);
-      }
+      if (side.timer === undefined) side.timer = setTimeout(onTimeout, side.timeoutMs, side);
     } else this.disarm(side);
   }
 
@@ -128,24 +200,15 @@ export class Tunnel {
     }
   }
 
-  private onTimeout(side: Side): void {
-    side.timer = undefined;
-    this.finish(side === this.client ? 'cD' : 'sD');
-  }
-
-  /** Closes both sides now (stop(), errors). */
+  /** Closes both sides now (stop(), errors, timeouts). */
   abort(termination: TunnelTermination): void {
-    this.finish(termination);
-  }
-
-  private finish(termination: TunnelTermination): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.finished) return;
+    this.finished = true;
     this.termination = termination;
     this.disarm(this.client);
     this.disarm(this.server);
     this.client.socket.destroy();
     this.server.socket.destroy();
-    this.onEnd(termination);
+    this.owner.tunnelEnded(termination);
   }
 }
