@@ -901,6 +901,13 @@ class HttpSession {
         conn.socket.setTimeout(0);
         conn.idleSinceMs = Date.now();
         this.keepIdle(conn);
+      } else if (tx.resDone && conn.socket.writableLength === 0 && !conn.socket.destroyed) {
+        // the exchange is complete: close with a reset (SO_LINGER 0) so that no TIME_WAIT is
+        // left on our ephemeral port — with a server connection per request, thousands of them
+        // make every connect() search the port range (issue 8: 12% of the CPU in connect)
+        conn.ended = true;
+        conn.socket.resetAndDestroy();
+        this.releaseConn(conn);
       } else this.dropConn(conn);
     }
     if (!keepClient) {
@@ -978,7 +985,8 @@ class HttpSession {
     this.clientEnded = true;
     const tx = this.tx;
     if (this.closing || tx === undefined) {
-      if (!this.closed) this.client.end();
+      // a second end() would build (and throw away) an ERR_STREAM_ALREADY_FINISHED error
+      if (!this.closed && !this.client.writableEnded) this.client.end();
       return;
     }
     switch (tx.phase) {
