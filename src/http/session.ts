@@ -403,15 +403,24 @@ class HttpSession {
 
   /** Asks the runtime for a server connection; tolerates a callback run synchronously. */
   private startConnect(tx: Transaction, request: ConnectRequest): void {
-    let called = false;
+    // the runtime may keep the callback as long as the server connection lives: it must not
+    // hold the transaction (its heads and lines) after it ran — an idle keep-alive connection
+    // would retain a finished exchange (issue 8, memory per idle connection)
+    const attempt: { tx: Transaction | undefined; called: boolean } = { tx, called: false };
     const pending = this.proxy.connect(
       request,
       this.guard((result: ConnectResult) => {
-        called = true;
-        this.onConnected(tx, result);
+        const t = attempt.tx;
+        attempt.tx = undefined;
+        attempt.called = true;
+        if (t !== undefined) this.onConnected(t, result);
+        else if (result.ok) {
+          result.socket.destroy();
+          result.release();
+        }
       }),
     );
-    if (!called) tx.pending = pending;
+    if (!attempt.called) tx.pending = pending;
   }
 
   private onConnected(tx: Transaction, result: ConnectResult): void {
