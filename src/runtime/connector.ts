@@ -10,6 +10,7 @@ import type { QueuedSession, Server } from './server.js';
 import { destinationPort } from '../lb/select.js';
 import { reportProxyEvent } from '../log/events.js';
 import { resourceMessage } from './resources.js';
+import type { Expiring } from './timeouts.js';
 import type { Proxy } from './proxy.js';
 
 type FailTerm = 'SC' | 'sC' | 'sQ';
@@ -35,14 +36,6 @@ function start(attempt: ConnectAttempt): void {
   attempt.start();
 }
 
-function connectTimedOut(attempt: ConnectAttempt): void {
-  attempt.connectTimedOut();
-}
-
-function queueTimedOut(attempt: ConnectAttempt): void {
-  attempt.queueTimedOut();
-}
-
 function unusablePort(attempt: ConnectAttempt): void {
   attempt.unusablePort();
 }
@@ -51,7 +44,7 @@ function isAnySource(src: SourceAddress): boolean {
   return src.port === 0 && (src.host === '0.0.0.0' || src.host === '::' || src.host === '');
 }
 
-export class ConnectAttempt implements PendingConnect, QueuedSession {
+export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
   exclude: Server | undefined = undefined;
   private server: Server | undefined = undefined;
   private toDispatch = false;
@@ -65,7 +58,9 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   private queueMs = 0;
   private connectStartMs = -1;
   private socket: AttemptSocket | undefined = undefined;
-  private timer: NodeJS.Timeout | undefined = undefined;
+  /** contimeout of the attempt or of the queue wait (runtime/timeouts.ts). */
+  deadlineMs = 0;
+  timeoutSlot = -1;
   private lastTerm: FailTerm = 'sC';
 
   constructor(
@@ -162,7 +157,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     }
     const ms = this.proxy.config.connectTimeoutMs;
     // legacy 1.2.13: contimeout also bounds the time spent in a queue
-    if (ms > 0) this.timer = setTimeout(queueTimedOut, ms, this);
+    if (ms > 0) this.proxy.timeouts.arm(this, ms);
   }
 
   private leaveQueue(): void {
@@ -173,8 +168,14 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     this.queuedIn = undefined;
   }
 
-  queueTimedOut(): void {
-    this.timer = undefined;
+  /** contimeout passed: in a queue (sQ) or while connecting (sC). */
+  expired(): void {
+    if (this.finished) return;
+    if (this.queuedIn !== undefined) this.queueTimedOut();
+    else if (this.socket !== undefined) this.connectTimedOut();
+  }
+
+  private queueTimedOut(): void {
     this.leaveQueue();
     this.queueMs += Date.now() - this.queueStartMs;
     this.fail('sQ');
@@ -217,7 +218,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     s.on('connect', onSocketConnect);
     s.on('error', onSocketError);
     const ms = cfg.connectTimeoutMs;
-    if (ms > 0) this.timer = setTimeout(connectTimedOut, ms, this);
+    if (ms > 0) this.proxy.timeouts.arm(this, ms);
   }
 
   /** No usable destination port, or net.connect() threw: a failed attempt, next tick. */
@@ -277,8 +278,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
     reportProxyEvent(this.proxy, 'resourceExhausted', msg);
   }
 
-  connectTimedOut(): void {
-    this.timer = undefined;
+  private connectTimedOut(): void {
     this.dropSocket();
     this.attemptFailed('sC');
   }
@@ -348,10 +348,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession {
   }
 
   private clearTimer(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    if (this.deadlineMs !== 0) this.proxy.timeouts.disarm(this);
   }
 
   private fail(term: FailTerm): void {

@@ -13,6 +13,7 @@ import type { ConnectRequest, ConnectResult, PendingConnect, ProxyDebug, ServerR
 import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
 import type { Listener } from './listener.js';
 import { RateLimit } from './resources.js';
+import { CoarseTimeouts } from './timeouts.js';
 
 /** A server that can take a session now: a free slot and nobody queued before us. */
 function canTakeNow(s: Server): boolean {
@@ -66,6 +67,8 @@ export class Proxy implements ServerOwner {
   /** Listeners closed. */
   stopped = false;
   stopTimer: NodeJS.Timeout | undefined = undefined;
+  /** Connect, queue and tunnel deadlines (the runtime shares one among its proxies). */
+  timeouts = new CoarseTimeouts();
   private readonly hasDynamicLimits: boolean;
   readonly debug: ProxyDebug | undefined;
 

@@ -15,6 +15,7 @@ import { createProxyLogger, type ClosableProxyLogger } from '../log/proxy-logger
 import { SyslogSender } from '../log/syslog.js';
 import { Listener } from './listener.js';
 import { processFdLimit, resourceMessage } from './resources.js';
+import { CoarseTimeouts } from './timeouts.js';
 import { plainAddress } from './monitor-net.js';
 import { Proxy, type ProcessCounters } from './proxy.js';
 import type { ProxyDebug, RuntimeControl, RuntimeOptions, SessionHandler } from './types.js';
@@ -64,6 +65,8 @@ export class Runtime implements RuntimeControl {
   readonly stats: StatsService;
   /** One syslog sender for every proxy: one UDP socket per destination, closed when we stop. */
   private readonly syslog = new SyslogSender();
+  /** One driver timer for every session deadline (connect, queue, tunnel inactivity). */
+  private readonly timeouts = new CoarseTimeouts();
 
   constructor(config: Config, options: RuntimeOptions, hooks: RuntimeHooks = {}) {
     this.options = options;
@@ -89,6 +92,7 @@ export class Runtime implements RuntimeControl {
       if (!pc.enabled) continue;
       const proxy = this.buildProxy(pc);
       proxy.fdLimit = fdLimit;
+      proxy.timeouts = this.timeouts;
       this.proxies.push(proxy);
     }
   }

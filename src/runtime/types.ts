@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { ProxyConfig, ServerConfig } from '../config/model.js';
 import type { ProxyLogger, ProcessLog } from '../log/types.js';
 import type { DebugLog } from '../log/debug.js';
+import type { CoarseTimeouts } from './timeouts.js';
 
 /**
  * A server's live state. Owned by runtime/server.ts; health checks flip `state` through
@@ -203,6 +204,8 @@ export interface ProxyRuntime {
   readonly httpResponses?: readonly number[];
   /** Optional (added by the runtime): present only with `-d`; where engines write their debug lines. */
   readonly debug?: ProxyDebug;
+  /** Optional (added by the runtime): the runtime's coarse timeouts, for per-session deadlines without a Node timer each. */
+  readonly timeouts?: CoarseTimeouts;
 }
 
 /** `-d` output shared by the runtime (accept lines) and the engines (clihdr, srvhdr, closed…; spec §12.7). */

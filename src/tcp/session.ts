@@ -12,6 +12,7 @@ import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, Serve
 import { plainAddress } from '../runtime/monitor-net.js';
 import { Tunnel, type TunnelOwner, type TunnelTermination } from './tunnel.js';
 import { handleFd } from '../log/debug.js';
+import { CoarseTimeouts } from '../runtime/timeouts.js';
 
 /** abortonclose reads ahead while waiting for a server: at most about one legacy buffer. */
 const EARLY_BUFFER_BYTES = 16384;
@@ -171,7 +172,8 @@ class TcpSession implements ConnectRequest, TunnelOwner {
       this.early = [];
     }
     this.tunnelled = this.proxy.debug !== undefined;
-    new Tunnel(this.client, r.socket, cfg.clientTimeoutMs, cfg.serverTimeoutMs, this, this.tunnelled);
+    const timeouts = this.proxy.timeouts ?? new CoarseTimeouts();
+    new Tunnel(this.client, r.socket, cfg.clientTimeoutMs, cfg.serverTimeoutMs, timeouts, this, this.tunnelled);
   };
 
   tunnelEnded(termination: TunnelTermination): void {

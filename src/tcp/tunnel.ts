@@ -4,9 +4,10 @@
 // termination pair of the data phase ('--', 'CD', 'SD', 'cD', 'sD').
 //
 // Hot path: one tunnel per session, so its socket handlers are module-level functions shared by
-// every tunnel (each socket carries its Side under a symbol) and its timers carry their Side as an
-// argument: no closure is allocated per session.
+// every tunnel (each socket carries its Side under a symbol), and its inactivity timeouts are
+// entries of the runtime's coarse timeouts (runtime/timeouts.ts), not a Node timer per socket.
 import type { Socket } from 'node:net';
+import type { CoarseTimeouts, Expiring } from '../runtime/timeouts.js';
 
 export type TunnelTermination = '--' | 'CD' | 'SD' | 'cD' | 'sD';
 
@@ -16,15 +17,16 @@ interface TunnelSocket extends Socket {
   [SIDE]?: Side;
 }
 
-/** One endpoint: the socket, its peer, its inactivity timer. */
-class Side {
+/** One endpoint: the socket, its peer, its inactivity deadline. */
+class Side implements Expiring {
   /** We still expect bytes from this socket. */
   readOpen = true;
   /** Reading stopped because the peer's write buffer is full. */
   pausedByPeer = false;
   /** Our writes to this socket wait for 'drain'. */
   writePending = false;
-  timer: NodeJS.Timeout | undefined = undefined;
+  deadlineMs = 0;
+  timeoutSlot = -1;
   closed = false;
   peer!: Side;
   constructor(
@@ -37,6 +39,10 @@ class Side {
   /** Inactivity matters only while we wait on this side: to read from it, or for it to take our bytes. */
   get waiting(): boolean {
     return (this.readOpen && !this.pausedByPeer) || this.writePending;
+  }
+
+  expired(): void {
+    this.tunnel.abort(this.isClient ? 'cD' : 'sD');
   }
 }
 
@@ -75,11 +81,6 @@ function attach(side: Side): void {
   s.on('close', onClose);
 }
 
-function onTimeout(side: Side): void {
-  side.timer = undefined;
-  side.tunnel.abort(side.isClient ? 'cD' : 'sD');
-}
-
 /** Who a tunnel reports to (the session): no callback closures per tunnel. */
 export interface TunnelOwner {
   /** Once, when the tunnel is over (both sides destroyed). */
@@ -103,6 +104,7 @@ export class Tunnel {
     serverSocket: Socket,
     clientTimeoutMs: number,
     serverTimeoutMs: number,
+    private readonly timeouts: CoarseTimeouts,
     private readonly owner: TunnelOwner,
     /** Report each socket's close to the owner (`-d`). */
     private readonly reportCloses = false,
@@ -126,12 +128,12 @@ export class Tunnel {
     else this.bytesFromServer += n;
     if (from.isClient) this.owner.tunnelBytes?.(n, 0);
     else this.owner.tunnelBytes?.(0, n);
-    if (from.timer !== undefined) from.timer.refresh();
+    if (from.deadlineMs !== 0) this.timeouts.refresh(from, from.timeoutMs);
     const to = from.peer;
     if (to.closed) return;
     // bytes handed to the other side are activity there too: a download whose client never
     // sends anything must not hit clitimeout while it flows
-    if (to.timer !== undefined) to.timer.refresh();
+    if (to.deadlineMs !== 0) this.timeouts.refresh(to, to.timeoutMs);
     if (!to.socket.write(chunk)) {
       // backpressure: stop reading here until the other side drained
       to.writePending = true;
@@ -146,7 +148,7 @@ export class Tunnel {
   drained(to: Side): void {
     const from = to.peer;
     to.writePending = false;
-    if (to.timer !== undefined) to.timer.refresh();
+    if (to.deadlineMs !== 0) this.timeouts.refresh(to, to.timeoutMs);
     if (from.pausedByPeer) {
       from.pausedByPeer = false;
       if (!from.closed) from.socket.resume();
@@ -189,15 +191,12 @@ export class Tunnel {
   private arm(side: Side): void {
     if (side.timeoutMs <= 0 || this.finished) return;
     if (side.waiting && !side.closed) {
-      if (side.timer === undefined) side.timer = setTimeout(onTimeout, side.timeoutMs, side);
+      if (side.deadlineMs === 0) this.timeouts.arm(side, side.timeoutMs);
     } else this.disarm(side);
   }
 
   private disarm(side: Side): void {
-    if (side.timer !== undefined) {
-      clearTimeout(side.timer);
-      side.timer = undefined;
-    }
+    if (side.deadlineMs !== 0) this.timeouts.disarm(side);
   }
 
   /** Closes both sides now (stop(), errors, timeouts). */
