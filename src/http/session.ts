@@ -70,6 +70,34 @@ function sessionState(tx: Transaction): string {
   return 'D';
 }
 
+/** A pending server connection: who waits for it, emptied once answered. */
+interface ConnectWait {
+  session: HttpSession | undefined;
+  tx: Transaction | undefined;
+  called: boolean;
+}
+
+/**
+ * The callback given to ProxyRuntime.connect(). The runtime may keep it for a while after it ran
+ * (with the server connection, or in a timeout bucket until contimeout): built outside the
+ * class, it holds only `attempt`, which is emptied when it runs — so it never keeps a finished
+ * session, its sockets or its exchange alive (issue 8: memory).
+ */
+function connectCallback(attempt: ConnectWait): (result: ConnectResult) => void {
+  return (result) => {
+    const session = attempt.session;
+    const tx = attempt.tx;
+    attempt.session = undefined;
+    attempt.tx = undefined;
+    attempt.called = true;
+    if (session !== undefined) session.onConnectResult(tx, result);
+    else if (result.ok) {
+      result.socket.destroy();
+      result.release();
+    }
+  };
+}
+
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 
@@ -91,6 +119,7 @@ class HttpSession {
   private serverBackpressure = false;
   private serverBackpressureSuspended = false;
   private headTimer: NodeJS.Timeout | undefined;
+  private headArmed = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Log records waiting for the client socket's close (counters already decremented then). */
   private pendingLogs: Transaction[] = [];
@@ -116,12 +145,49 @@ class HttpSession {
     const c = this.client;
     c.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
-    c.on('data', this.guard((d: Buffer) => this.onClientData(d)));
-    c.on('end', this.guard(() => this.onClientEnd()));
-    c.on('error', this.guard(() => this.onClientGone()));
-    c.on('close', this.guard(() => this.onClientClose()));
-    c.on('drain', this.guard(() => this.onClientDrain()));
-    c.on('timeout', this.guard(() => this.onClientTimeout()));
+    // one closure per event, all sharing this method's context (memory per idle connection)
+    c.on('data', (d: Buffer) => {
+      try {
+        this.onClientData(d);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    c.on('end', () => {
+      try {
+        this.onClientEnd();
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    c.on('error', () => {
+      try {
+        this.onClientGone();
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    c.on('close', () => {
+      try {
+        this.onClientClose();
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    c.on('drain', () => {
+      try {
+        this.onClientDrain();
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    c.on('timeout', () => {
+      try {
+        this.onClientTimeout();
+      } catch (err) {
+        this.crash(err);
+      }
+    });
     if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(this.guard(() => this.onSoftStop()));
     this.newTransaction(this.acceptTimeMs);
   }
@@ -161,26 +227,44 @@ class HttpSession {
     this.serverBackpressure = false;
     this.requestCount += 1;
     this.armHeadTimer();
-    this.client.setTimeout(0);
+    // (Node allocates a timer per setTimeout() call: only when it changes)
+    if (this.client.timeout) this.client.setTimeout(0);
     this.updateClientFlow();
     this.pump();
   }
 
   /** Decisions 12 and 14: clitimeout bounds the request head; an idle keep-alive closes silently. */
   private armHeadTimer(): void {
-    if (this.headTimer !== undefined) clearTimeout(this.headTimer);
-    this.headTimer = undefined;
     if (this.clitimeoutMs <= 0) return;
-    this.headTimer = setTimeout(this.guard(() => this.onHeadTimeout()), this.clitimeoutMs);
+    this.headArmed = true;
+    // one Timeout per connection, re-armed with refresh(): no timer object per request
+    if (this.headTimer === undefined) {
+      this.headTimer = setTimeout(() => {
+        try {
+          this.onHeadTimeout();
+        } catch (err) {
+          this.crash(err);
+        }
+      }, this.clitimeoutMs);
+      this.headTimer.unref(); // the client socket keeps the process alive, not this timer
+    } else this.headTimer.refresh();
   }
 
+  /** Disarms the head timer; a disarmed timer that still fires is ignored (onHeadTimeout). */
   private clearHeadTimer(): void {
+    this.headArmed = false;
+  }
+
+  /** The connection is gone: the head timer is really cancelled. */
+  private dropHeadTimer(): void {
+    this.headArmed = false;
     if (this.headTimer !== undefined) clearTimeout(this.headTimer);
     this.headTimer = undefined;
   }
 
   private onHeadTimeout(): void {
-    this.headTimer = undefined;
+    if (!this.headArmed) return;
+    this.headArmed = false;
     const tx = this.tx;
     if (tx === undefined || tx.phase !== 'head' || this.closing) return;
     if (tx.bytesFromClient === 0 && this.inBuf === undefined && this.requestCount > 1) {
@@ -403,24 +487,22 @@ class HttpSession {
 
   /** Asks the runtime for a server connection; tolerates a callback run synchronously. */
   private startConnect(tx: Transaction, request: ConnectRequest): void {
-    // the runtime may keep the callback as long as the server connection lives: it must not
-    // hold the transaction (its heads and lines) after it ran — an idle keep-alive connection
-    // would retain a finished exchange (issue 8, memory per idle connection)
-    const attempt: { tx: Transaction | undefined; called: boolean } = { tx, called: false };
-    const pending = this.proxy.connect(
-      request,
-      this.guard((result: ConnectResult) => {
-        const t = attempt.tx;
-        attempt.tx = undefined;
-        attempt.called = true;
-        if (t !== undefined) this.onConnected(t, result);
-        else if (result.ok) {
-          result.socket.destroy();
-          result.release();
-        }
-      }),
-    );
+    const attempt: ConnectWait = { session: this, tx, called: false };
+    const pending = this.proxy.connect(request, connectCallback(attempt));
     if (!attempt.called) tx.pending = pending;
+  }
+
+  /** The runtime's answer to startConnect (see connectCallback). */
+  onConnectResult(tx: Transaction | undefined, result: ConnectResult): void {
+    try {
+      if (tx !== undefined) this.onConnected(tx, result);
+      else if (result.ok) {
+        result.socket.destroy();
+        result.release();
+      }
+    } catch (err) {
+      this.crash(err);
+    }
   }
 
   private onConnected(tx: Transaction, result: ConnectResult): void {
@@ -455,13 +537,55 @@ class HttpSession {
     const s = conn.socket;
     s.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.srvtcpka) s.setKeepAlive(true);
-    s.on('data', this.guard((d: Buffer) => this.onServerData(conn, d)));
-    s.on('end', this.guard(() => this.onServerEnd(conn)));
-    s.on('error', this.guard(() => this.onServerGone(conn, true)));
-    s.on('close', this.guard(() => this.onServerGone(conn, false)));
-    s.on('drain', this.guard(() => this.onServerDrain(conn)));
-    s.on('timeout', this.guard(() => this.onServerTimeout(conn)));
+    this.listenServer(conn);
     this.attachServer(tx, conn, result.redispatched, result.connectMs);
+  }
+
+  /** One closure per event, all sharing one small context (memory per kept connection). */
+  private listenServer(conn: ServerConn): void {
+    const s = conn.socket;
+    s.on('data', (d: Buffer) => {
+      try {
+        this.onServerData(conn, d);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    s.on('end', () => {
+      try {
+        this.onServerEnd(conn);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    s.on('error', () => {
+      try {
+        this.onServerGone(conn, true);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    s.on('close', () => {
+      try {
+        this.onServerGone(conn, false);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    s.on('drain', () => {
+      try {
+        this.onServerDrain(conn);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+    s.on('timeout', () => {
+      try {
+        this.onServerTimeout(conn);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
   }
 
   private attachServer(tx: Transaction, conn: ServerConn, redispatched: boolean, _connectMs: number): void {
@@ -473,7 +597,10 @@ class HttpSession {
     const cookieServer = tx.analysis?.cookie.server;
     if (redispatched && tx.reqFlag === 'V') tx.reqFlag = 'D';
     tx.direct = cookieServer !== undefined && conn.server === cookieServer && !redispatched;
-    conn.socket.setTimeout(this.srvtimeoutMs > 0 ? this.srvtimeoutMs : 0);
+    // a kept connection keeps its srvtimeout while idle (it is dropped after srvtimeout of
+    // silence): no timer allocated per request
+    const srvMs = this.srvtimeoutMs > 0 ? this.srvtimeoutMs : 0;
+    if ((conn.socket.timeout ?? 0) !== srvMs) conn.socket.setTimeout(srvMs);
     conn.socket.resume();
     tx.phase = 'sending';
     const analysis = tx.analysis!;
@@ -700,14 +827,15 @@ class HttpSession {
     tx.resFraming = responseFraming(tx.method, res);
     if (tx.resFraming.kind === 'length') tx.resRemaining = tx.resFraming.length;
     if (tx.resFraming.kind === 'chunked') tx.resChunked = new ChunkedDecoder((b) => this.writeClient(conn, b));
-    // data phase: both sides get their inactivity timeouts
-    if (this.clitimeoutMs > 0) this.client.setTimeout(this.clitimeoutMs);
     if (tx.resFraming.kind === 'none') {
       if (rest !== undefined) conn.ended = true; // extra bytes: never reuse this connection
       this.responseDone(tx);
       return;
     }
     if (rest !== undefined) this.forwardResponseBody(tx, conn, rest);
+    // data phase: both sides get their inactivity timeouts — unless the whole response already
+    // went out in this tick (Node allocates a timer per setTimeout() call)
+    if (this.clitimeoutMs > 0 && this.tx === tx && tx.phase !== 'done' && !this.closing) this.client.setTimeout(this.clitimeoutMs);
   }
 
   /**
@@ -907,7 +1035,6 @@ class HttpSession {
         !(tx.analysis?.serverClose ?? true) &&
         wantsKeepAlive(res.versionMinor, res.connection);
       if (serverKeep) {
-        conn.socket.setTimeout(0);
         conn.idleSinceMs = Date.now();
         this.keepIdle(conn);
       } else if (tx.resDone && conn.socket.writableLength === 0 && !conn.socket.destroyed) {
@@ -1062,7 +1189,7 @@ class HttpSession {
     if (this.softStopTimer !== undefined) clearTimeout(this.softStopTimer);
     if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
     this.unregisterSoftStop = undefined;
-    this.clearHeadTimer();
+    this.dropHeadTimer();
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     const tx = this.tx;
     if (tx !== undefined && tx.phase !== 'done') {
@@ -1116,7 +1243,7 @@ class HttpSession {
    */
   private closeClient(hard: boolean): void {
     if (this.closed) return;
-    this.clearHeadTimer();
+    this.dropHeadTimer();
     this.dropIdles();
     if (hard) {
       this.closing = true;
