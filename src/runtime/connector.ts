@@ -61,6 +61,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
   /** contimeout of the attempt or of the queue wait (runtime/timeouts.ts). */
   deadlineMs = 0;
   timeoutSlot = -1;
+  timeoutIndex = 0;
   private lastTerm: FailTerm = 'sC';
 
   constructor(

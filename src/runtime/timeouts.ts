@@ -2,8 +2,10 @@
 // a Node timer per socket. An entry's deadline is moved forward by plain assignment (activity on a
 // tunnel side costs a clock read, nothing else); entries sit in buckets of RESOLUTION_MS and are
 // looked at only when their bucket is due: expired ones fire, postponed ones move to a later
-// bucket, disarmed ones are dropped. A timeout never fires early; it may fire up to
-// RESOLUTION_MS (plus event-loop delay) late, which is far below any timeout HAProxy users set.
+// bucket. Disarming takes an entry out of its bucket at once (a swap with the bucket's last
+// entry), so a finished session is never kept alive by its old deadline. A timeout never fires
+// early; it may fire up to RESOLUTION_MS (plus event-loop delay) late, far below any timeout
+// HAProxy users set.
 import { performance } from 'node:perf_hooks';
 
 export const RESOLUTION_MS = 10;
@@ -12,15 +14,16 @@ export const RESOLUTION_MS = 10;
 export interface Expiring {
   /** performance.now() value at which it expires; 0 = disarmed. Managed by CoarseTimeouts. */
   deadlineMs: number;
-  /** Bucket it was last put in (-1 = none). Managed by CoarseTimeouts. */
+  /** Bucket it sits in (-1 = none) and its position there. Managed by CoarseTimeouts. */
   timeoutSlot: number;
+  timeoutIndex: number;
   /** Called once when the deadline passed while armed. */
   expired(): void;
 }
 
 export class CoarseTimeouts {
   private readonly buckets = new Map<number, Expiring[]>();
-  /** Bucket numbers in `buckets`, as a binary min-heap. */
+  /** Bucket numbers (possibly stale: emptied buckets are not removed), as a binary min-heap. */
   private readonly heap: number[] = [];
   private driver: NodeJS.Timeout | undefined = undefined;
   private driverSlot = Infinity;
@@ -32,8 +35,10 @@ export class CoarseTimeouts {
     entry.deadlineMs = deadline;
     const slot = Math.ceil(deadline / RESOLUTION_MS);
     // already in a bucket due no later than the new deadline: it is moved when that bucket runs
-    if (entry.timeoutSlot >= 0 && entry.timeoutSlot <= slot) return;
-    entry.timeoutSlot = slot;
+    if (entry.timeoutSlot >= 0) {
+      if (entry.timeoutSlot <= slot) return;
+      this.remove(entry);
+    }
     this.put(slot, entry);
   }
 
@@ -42,12 +47,13 @@ export class CoarseTimeouts {
     if (entry.deadlineMs !== 0) entry.deadlineMs = performance.now() + ms;
   }
 
-  /** The entry will not fire (it leaves its bucket lazily). */
+  /** The entry will not fire; it leaves its bucket now. */
   disarm(entry: Expiring): void {
     entry.deadlineMs = 0;
+    if (entry.timeoutSlot >= 0) this.remove(entry);
   }
 
-  /** Entries in buckets, disarmed ones included until their bucket runs (tests). */
+  /** Entries waiting in buckets (tests). */
   get size(): number {
     let n = 0;
     for (const b of this.buckets.values()) n += b.length;
@@ -61,8 +67,24 @@ export class CoarseTimeouts {
       this.buckets.set(slot, bucket);
       this.heapPush(slot);
     }
+    entry.timeoutSlot = slot;
+    entry.timeoutIndex = bucket.length;
     bucket.push(entry);
     if (slot < this.driverSlot) this.schedule(slot);
+  }
+
+  private remove(entry: Expiring): void {
+    const slot = entry.timeoutSlot;
+    entry.timeoutSlot = -1;
+    const bucket = this.buckets.get(slot);
+    if (bucket === undefined) return;
+    const i = entry.timeoutIndex;
+    const last = bucket.pop()!;
+    if (last !== entry) {
+      bucket[i] = last;
+      last.timeoutIndex = i;
+    }
+    if (bucket.length === 0) this.buckets.delete(slot);
   }
 
   private schedule(slot: number): void {
@@ -82,17 +104,15 @@ export class CoarseTimeouts {
     for (let guard = 0; guard < 1_000_000 && this.heap.length > 0 && this.heap[0]! <= due; guard++) {
       const slot = this.heapPop();
       const bucket = this.buckets.get(slot);
-      this.buckets.delete(slot);
       if (bucket === undefined) continue;
+      // detached first: the callbacks may arm or disarm entries, this one's included
+      this.buckets.delete(slot);
+      for (const entry of bucket) entry.timeoutSlot = -1;
       for (const entry of bucket) {
-        // moved to an earlier bucket since, and handled there
-        if (entry.timeoutSlot !== slot) continue;
-        entry.timeoutSlot = -1;
-        if (entry.deadlineMs === 0) continue;
+        // disarmed, or armed again into another bucket, by a callback of this round
+        if (entry.deadlineMs === 0 || entry.timeoutSlot !== -1) continue;
         if (entry.deadlineMs > now) {
-          const next = Math.ceil(entry.deadlineMs / RESOLUTION_MS);
-          entry.timeoutSlot = next;
-          this.put(next, entry);
+          this.put(Math.ceil(entry.deadlineMs / RESOLUTION_MS), entry);
           continue;
         }
         entry.deadlineMs = 0;

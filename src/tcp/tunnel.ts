@@ -27,6 +27,7 @@ class Side implements Expiring {
   writePending = false;
   deadlineMs = 0;
   timeoutSlot = -1;
+  timeoutIndex = 0;
   closed = false;
   peer!: Side;
   constructor(

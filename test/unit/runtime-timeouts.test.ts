@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { CoarseTimeouts, RESOLUTION_MS, type Expiring } from '../../src/runtime/timeouts.js';
 
 function entry(onFire: (at: number) => void): Expiring {
-  return { deadlineMs: 0, timeoutSlot: -1, expired: () => onFire(performance.now()) };
+  return { deadlineMs: 0, timeoutSlot: -1, timeoutIndex: 0, expired: () => onFire(performance.now()) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,4 +85,37 @@ test('200 entries with spread deadlines: each fires once, none early, buckets em
   await sleep(3 * RESOLUTION_MS);
   assert.equal(count, expected);
   assert.deepEqual(early, []);
+});
+
+test('disarming takes the entry out at once: a finished session is not kept by its old deadline', () => {
+  const t = new CoarseTimeouts();
+  const entries = Array.from({ length: 50 }, () => entry(() => assert.fail('disarmed entry fired')));
+  entries.forEach((e, i) => t.arm(e, 30000 + i));
+  assert.equal(t.size, 50);
+  // out of order, so swaps inside a bucket are exercised
+  for (let i = 0; i < 50; i += 2) t.disarm(entries[i]!);
+  for (let i = 49; i > 0; i -= 2) t.disarm(entries[i]!);
+  assert.equal(t.size, 0);
+});
+
+test('an expiring entry may disarm another one of the same bucket: that one never fires', async () => {
+  const t = new CoarseTimeouts();
+  const fired: string[] = [];
+  const b = entry(() => fired.push('b'));
+  const a = entry(() => {
+    fired.push('a');
+    t.disarm(b);
+  });
+  const c = entry(() => {
+    fired.push('c');
+    t.disarm(a);
+  });
+  t.arm(c, 20);
+  t.arm(a, 20);
+  t.arm(b, 20);
+  await until(() => fired.length > 0);
+  await sleep(4 * RESOLUTION_MS);
+  // whichever of c/a runs first disarms the other's target: b never fires after a ran
+  assert.ok(!(fired.includes('a') && fired.includes('b') && fired.indexOf('a') < fired.indexOf('b')), fired.join());
+  assert.equal(t.size, 0);
 });
