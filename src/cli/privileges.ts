@@ -1,5 +1,6 @@
 // Privileges and limits (spec §4 uid/gid/user/group/chroot/ulimit-n, §13.5 steps 8-9): what Node
 // can apply (setgid/setuid after binding) and an honest word for what it cannot (chroot, setrlimit).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import type { GlobalSettings } from '../config/model.js';
 
@@ -26,16 +27,29 @@ function readOrEmpty(path: string): string {
   }
 }
 
-/** uid/gid from the global section; `user`/`group` names resolved. Throws the alert text. */
+/**
+ * The id NSS knows for `name` (`getent passwd|group name`): names from LDAP/sssd are accepted by
+ * `-c` (which asks getent), so the start must find them too. undefined when unknown or no getent.
+ */
+export function getentId(db: 'passwd' | 'group', name: string): number | undefined {
+  const r = spawnSync('getent', [db, name], { encoding: 'utf8', timeout: 5000 });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return undefined;
+  return lookupId(r.stdout, name);
+}
+
+/**
+ * uid/gid from the global section; `user`/`group` names resolved from the files, then through NSS
+ * (`getent`) when the files are the system's. Throws the alert text.
+ */
 export function resolveIdentity(global: GlobalSettings, passwdPath = '/etc/passwd', groupPath = '/etc/group'): Identity {
   let uid = global.uid;
   let gid = global.gid;
   if (global.user !== undefined && !uid) {
-    uid = lookupId(readOrEmpty(passwdPath), global.user);
+    uid = lookupId(readOrEmpty(passwdPath), global.user) ?? (passwdPath === '/etc/passwd' ? getentId('passwd', global.user) : undefined);
     if (uid === undefined) throw new Error(`cannot find user id for '${global.user}'.`);
   }
   if (global.group !== undefined && !gid) {
-    gid = lookupId(readOrEmpty(groupPath), global.group);
+    gid = lookupId(readOrEmpty(groupPath), global.group) ?? (groupPath === '/etc/group' ? getentId('group', global.group) : undefined);
     if (gid === undefined) throw new Error(`cannot find group id for '${global.group}'.`);
   }
   return { uid: uid || undefined, gid: gid || undefined };

@@ -2,6 +2,7 @@
 // §4), pidfile format, user/group lookup, fd-limit warnings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { GlobalSettings } from '../../src/config/model.js';
 import { resolveMode } from '../../src/cli/mode.js';
 import type { RunOptions } from '../../src/cli/run-options.js';
 import { formatPidfile, parsePidfile, removePidfileIfOurs, writePidfile } from '../../src/cli/pidfile.js';
-import { currentFdLimit, fdLimitWarnings, lookupId, resolveIdentity } from '../../src/cli/privileges.js';
+import { currentFdLimit, fdLimitWarnings, getentId, lookupId, resolveIdentity } from '../../src/cli/privileges.js';
 
 const global0: GlobalSettings = {
   daemon: false,
@@ -153,6 +154,16 @@ test('user/group names resolve from passwd/group files; numeric ids win', () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('user/group: NSS names (getent) are found at start as they are by -c', { skip: spawnSyncGetent() ? false : 'getent not available' }, () => {
+  assert.equal(getentId('passwd', 'root'), 0);
+  assert.equal(getentId('group', 'root'), 0);
+  assert.equal(getentId('passwd', 'no-such-user-tsproxy'), undefined);
+});
+
+function spawnSyncGetent(): boolean {
+  return spawnSync('getent', ['passwd', 'root'], { encoding: 'utf8' }).status === 0;
+}
 
 test('fd limit: /proc/self/limits parsing and the legacy warnings', () => {
   const limits = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 4096                 files     \n';
