@@ -63,10 +63,18 @@ export function scanHead(buf: Buffer, from: number, skipLeadingEmptyLines: boole
   }
 }
 
-/** Serialises head lines with CRLF line ends and the final empty line. */
-export function serializeHead(lines: readonly string[]): Buffer {
+/**
+ * Serialises head lines with CRLF line ends and the final empty line, followed by `body` when
+ * given: a head and the body bytes already received leave in one buffer, one write() — cheaper
+ * in Node than cork + writev of two.
+ */
+export function serializeHead(lines: readonly string[], body?: Buffer): Buffer {
   let text = '';
   for (const line of lines) text += line + '\r\n';
   text += '\r\n';
-  return Buffer.from(text, 'latin1');
+  if (body === undefined) return Buffer.from(text, 'latin1');
+  const out = Buffer.allocUnsafe(text.length + body.length);
+  out.write(text, 0, 'latin1');
+  body.copy(out, text.length);
+  return out;
 }

@@ -28,6 +28,8 @@ import {
 const MAX_CLIENT_AHEAD_BYTES = 65536;
 /** How long a closing client may take to read an error page before it is cut. */
 const LINGER_MS = 5000;
+/** Response body bytes that arrived with the head and are copied into the head's buffer. */
+const ONE_WRITE_BODY_BYTES = 16384;
 /** A kept server connection idle longer than this is not reused for a request with a body. */
 const REUSE_WITH_BODY_MS = 2000;
 /**
@@ -604,6 +606,12 @@ class HttpSession {
     conn.socket.resume();
     tx.phase = 'sending';
     const analysis = tx.analysis!;
+    if (tx.reqDone && this.inBuf === undefined) {
+      // no body: one buffer, one write, no cork
+      this.writeServer(tx, serializeHead(analysis.lines));
+      this.updateClientFlow();
+      return;
+    }
     // head and the body bytes already here leave in one write (one system call)
     conn.socket.cork();
     this.writeServer(tx, serializeHead(analysis.lines));
@@ -806,18 +814,26 @@ class HttpSession {
       // tell an HTTP/1.1 client this is the last response on the connection
       analysis.lines.push('Connection: close');
     }
+    if (!tunnel && rest !== undefined && framing.kind === 'length' && rest.length <= framing.length && rest.length <= ONE_WRITE_BODY_BYTES) {
+      // the usual small response: head and body in one buffer, one write
+      this.client.write(serializeHead(analysis.lines, rest));
+      this.proxy.countHttpResponse?.(res.status, server);
+      this.forwardAfterHead(tx, conn, undefined, false, rest.length);
+      return;
+    }
     // head and the body bytes already here leave in one write (one system call)
     this.client.cork();
     try {
       this.client.write(serializeHead(analysis.lines));
       this.proxy.countHttpResponse?.(res.status, server);
-      this.forwardAfterHead(tx, conn, rest, tunnel);
+      this.forwardAfterHead(tx, conn, rest, tunnel, 0);
     } finally {
       this.client.uncork();
     }
   }
 
-  private forwardAfterHead(tx: Transaction, conn: ServerConn, rest: Buffer | undefined, tunnel: boolean): void {
+  /** `bodySent`: body bytes already written with the head (length framing only). */
+  private forwardAfterHead(tx: Transaction, conn: ServerConn, rest: Buffer | undefined, tunnel: boolean, bodySent: number): void {
     const res = tx.res!;
     if (this.proxy.config.options.logasap) this.logTransaction(tx, true);
     if (tunnel) {
@@ -825,7 +841,13 @@ class HttpSession {
       return;
     }
     tx.resFraming = responseFraming(tx.method, res);
-    if (tx.resFraming.kind === 'length') tx.resRemaining = tx.resFraming.length;
+    if (tx.resFraming.kind === 'length') {
+      tx.resRemaining = tx.resFraming.length - bodySent;
+      if (tx.resRemaining === 0) {
+        this.responseDone(tx);
+        return;
+      }
+    }
     if (tx.resFraming.kind === 'chunked') tx.resChunked = new ChunkedDecoder((b) => this.writeClient(conn, b));
     if (tx.resFraming.kind === 'none') {
       if (rest !== undefined) conn.ended = true; // extra bytes: never reuse this connection
