@@ -11,6 +11,7 @@ import { analyseRequest, analyseResponse } from './analyse.js';
 import { AppSessionTable } from './appsession.js';
 import { ChunkedDecoder } from './chunked.js';
 import { compileProxy, plainAddress, type CompiledProxy } from './compiled.js';
+import { HttpDebugTrace } from './debug.js';
 import { MONITOR_URI_REPLY } from './errors.js';
 import { scanHead, serializeHead } from './head.js';
 import { Transaction, trafficRecord, type ServerConn } from './transaction.js';
@@ -128,6 +129,8 @@ class HttpSession {
   private unregisterSoftStop: (() => void) | undefined;
   private crashed = false;
   private softStopTimer: NodeJS.Timeout | undefined;
+  /** `-d` only (spec §12.7): header and close lines; undefined otherwise. */
+  private readonly dbg: HttpDebugTrace | undefined;
 
   constructor(
     private readonly proxy: ProxyRuntime,
@@ -141,6 +144,7 @@ class HttpSession {
     this.frontendPort = client.localPort ?? 0;
     this.clitimeoutMs = proxy.config.clientTimeoutMs;
     this.srvtimeoutMs = proxy.config.serverTimeoutMs;
+    this.dbg = proxy.debug === undefined ? undefined : HttpDebugTrace.of(proxy.debug, proxy.config.name, client);
   }
 
   start(): void {
@@ -338,6 +342,7 @@ class HttpSession {
           return;
         }
         this.consumeClient(tx, scan.end);
+        if (this.dbg !== undefined) this.dbg.requestHead(scan.lines);
         this.onRequestHead(tx, scan.lines);
         continue;
       }
@@ -537,6 +542,7 @@ class HttpSession {
       ended: false,
     };
     const s = conn.socket;
+    if (this.dbg !== undefined) conn.debugFd = this.dbg.serverOpened(s);
     s.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.srvtcpka) s.setKeepAlive(true);
     this.listenServer(conn);
@@ -569,6 +575,7 @@ class HttpSession {
     });
     s.on('close', () => {
       try {
+        if (this.dbg !== undefined && conn.debugFd !== undefined) this.dbg.serverClosed(conn.debugFd);
         this.onServerGone(conn, false);
       } catch (err) {
         this.crash(err);
@@ -739,6 +746,7 @@ class HttpSession {
         this.badResponse(tx, conn);
         return;
       }
+      if (this.dbg !== undefined) this.dbg.responseHead(scan.lines, conn.debugFd ?? -1);
       const parsed = parseResponseHead(scan.lines);
       if (!parsed.ok) {
         this.badResponse(tx, conn);
@@ -1208,6 +1216,7 @@ class HttpSession {
 
   private onClientClose(): void {
     this.closed = true;
+    if (this.dbg !== undefined) this.dbg.clientGone();
     if (this.softStopTimer !== undefined) clearTimeout(this.softStopTimer);
     if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
     this.unregisterSoftStop = undefined;

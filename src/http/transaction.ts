@@ -20,6 +20,8 @@ export interface ServerConn {
   /** Date.now() when it was last kept idle. */
   idleSinceMs: number;
   ended: boolean;
+  /** `-d` only: the kernel fd, read at connect (a closed socket has none). */
+  debugFd?: number;
 }
 
 export type TxPhase = 'head' | 'connecting' | 'sending' | 'tunnel' | 'done';
