@@ -129,10 +129,7 @@ test('soft stop: an idle keep-alive connection may bring one last request (answe
   const port = await freePort();
   const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n clitimeout 20000\n server a 127.0.0.1:${a.port}\n`);
   t.after(() => px.stop());
-  if (typeof (px.runtime.proxies[0] as { onSoftStop?: unknown }).onSoftStop !== 'function') {
-    t.skip('the runtime does not provide onSoftStop yet');
-    return;
-  }
+  assert.equal(typeof (px.runtime.proxies[0] as { onSoftStop?: unknown }).onSoftStop, 'function', 'the runtime provides onSoftStop');
   const net = await import('node:net');
   // two idle keep-alive clients: one sends a last request just after the stop began
   const open = (): Promise<{ socket: import('node:net').Socket; text: () => string; closed: Promise<void> }> =>
@@ -167,10 +164,7 @@ test('balanced keep-alive requests reuse the server connection when the balancer
   const port = await freePort();
   const px = await startHttpProxy(`listen p 127.0.0.1:${port}\n mode http\n balance roundrobin\n server a 127.0.0.1:${a.port}\n`);
   t.after(() => px.stop());
-  if (typeof (px.runtime.proxies[0] as { pickServer?: unknown }).pickServer !== 'function') {
-    t.skip('the runtime does not provide pickServer yet');
-    return;
-  }
+  assert.equal(typeof (px.runtime.proxies[0] as { pickServer?: unknown }).pickServer, 'function', 'the runtime provides pickServer');
   const r = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.equal(statusLines(r.text).length, 3);
   assert.deepEqual(a.requests.map((q) => q.connection), [0, 0, 0]);
