@@ -151,49 +151,13 @@ class HttpSession {
     const c = this.client;
     c.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
-    // one closure per event, all sharing this method's context (memory per idle connection)
-    c.on('data', (d: Buffer) => {
-      try {
-        this.onClientData(d);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    c.on('end', () => {
-      try {
-        this.onClientEnd();
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    c.on('error', () => {
-      try {
-        this.onClientGone();
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    c.on('close', () => {
-      try {
-        this.onClientClose();
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    c.on('drain', () => {
-      try {
-        this.onClientDrain();
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    c.on('timeout', () => {
-      try {
-        this.onClientTimeout();
-      } catch (err) {
-        this.crash(err);
-      }
-    });
+    // one closure per event (memory per idle connection); the handlers are prototype methods
+    this.listen(c, 'data', this.onClientData, undefined);
+    this.listen(c, 'end', this.onClientEnd, undefined);
+    this.listen(c, 'error', this.onClientGone, undefined);
+    this.listen(c, 'close', this.onClientClose, undefined);
+    this.listen(c, 'drain', this.onClientDrain, undefined);
+    this.listen(c, 'timeout', this.onClientTimeout, undefined);
     if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(this.guard(() => this.onSoftStop()));
     this.newTransaction(this.acceptTimeMs);
   }
@@ -202,6 +166,21 @@ class HttpSession {
    * Wraps an event callback: an unexpected exception in this session is reported and ends the
    * session (both connections) instead of taking the process down.
    */
+  /**
+   * Subscribes `handler` (a method of this class) to a socket event with one closure: the
+   * handler gets `ctx` (the server connection, or undefined for the client) and the event's
+   * argument; an exception ends this session instead of the process (see guard()).
+   */
+  private listen<C, A>(socket: Socket, event: string, handler: (this: HttpSession, a: A, ctx: C) => void, ctx: C): void {
+    socket.on(event, (a: A) => {
+      try {
+        handler.call(this, a, ctx);
+      } catch (err) {
+        this.crash(err);
+      }
+    });
+  }
+
   private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
       try {
@@ -549,52 +528,24 @@ class HttpSession {
     this.attachServer(tx, conn, result.redispatched, result.connectMs);
   }
 
-  /** One closure per event, all sharing one small context (memory per kept connection). */
+  /** One closure per event (memory per kept connection); the handlers get the connection. */
   private listenServer(conn: ServerConn): void {
     const s = conn.socket;
-    s.on('data', (d: Buffer) => {
-      try {
-        this.onServerData(conn, d);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    s.on('end', () => {
-      try {
-        this.onServerEnd(conn);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    s.on('error', () => {
-      try {
-        this.onServerGone(conn, true);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    s.on('close', () => {
-      try {
-        if (this.dbg !== undefined && conn.debugFd !== undefined) this.dbg.serverClosed(conn.debugFd);
-        this.onServerGone(conn, false);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    s.on('drain', () => {
-      try {
-        this.onServerDrain(conn);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
-    s.on('timeout', () => {
-      try {
-        this.onServerTimeout(conn);
-      } catch (err) {
-        this.crash(err);
-      }
-    });
+    this.listen(s, 'data', this.onServerData, conn);
+    this.listen(s, 'end', this.onServerEnd, conn);
+    this.listen(s, 'error', this.onServerError, conn);
+    this.listen(s, 'close', this.onServerClose, conn);
+    this.listen(s, 'drain', this.onServerDrain, conn);
+    this.listen(s, 'timeout', this.onServerTimeout, conn);
+  }
+
+  private onServerError(_: unknown, conn: ServerConn): void {
+    this.onServerGone(conn, true);
+  }
+
+  private onServerClose(_: unknown, conn: ServerConn): void {
+    if (this.dbg !== undefined && conn.debugFd !== undefined) this.dbg.serverClosed(conn.debugFd);
+    this.onServerGone(conn, false);
   }
 
   private attachServer(tx: Transaction, conn: ServerConn, redispatched: boolean, _connectMs: number): void {
@@ -704,7 +655,7 @@ class HttpSession {
     }
   }
 
-  private onServerDrain(conn: ServerConn): void {
+  private onServerDrain(_: unknown, conn: ServerConn): void {
     if (conn.tx !== this.tx) return;
     if (this.serverBackpressure) {
       this.serverBackpressure = false;
@@ -715,7 +666,7 @@ class HttpSession {
 
   // ---------------------------------------------------------------- response side
 
-  private onServerData(conn: ServerConn, d: Buffer): void {
+  private onServerData(d: Buffer, conn: ServerConn): void {
     const tx = conn.tx;
     if (tx === undefined || tx !== this.tx) {
       // an idle kept connection must stay silent
@@ -929,7 +880,7 @@ class HttpSession {
     this.finishTransaction(tx);
   }
 
-  private onServerEnd(conn: ServerConn): void {
+  private onServerEnd(_: unknown, conn: ServerConn): void {
     conn.ended = true;
     const tx = conn.tx;
     if (tx === undefined || tx !== this.tx) {
@@ -999,7 +950,7 @@ class HttpSession {
     }
   }
 
-  private onServerTimeout(conn: ServerConn): void {
+  private onServerTimeout(_: unknown, conn: ServerConn): void {
     const tx = conn.tx;
     if (tx === undefined || tx !== this.tx) {
       this.dropConn(conn);
