@@ -11,23 +11,10 @@ import { resolveMode } from '../../src/cli/mode.js';
 import type { RunOptions } from '../../src/cli/run-options.js';
 import { formatPidfile, parsePidfile, removePidfileIfOurs, writePidfile } from '../../src/cli/pidfile.js';
 import { currentFdLimit, fdLimitWarnings, getentId, lookupId, resolveIdentity } from '../../src/cli/privileges.js';
+import { DEFAULT_GLOBAL } from '../support/config-model.js';
 
-const global0: GlobalSettings = {
-  daemon: false,
-  quiet: false,
-  debug: false,
-  nbproc: 1,
-  maxconn: undefined,
-  uid: undefined,
-  gid: undefined,
-  user: undefined,
-  group: undefined,
-  chroot: undefined,
-  pidfile: undefined,
-  ulimitN: undefined,
-  logs: [],
-  statsSocket: undefined,
-};
+// the parser's own defaults for an empty global section
+const global0: GlobalSettings = DEFAULT_GLOBAL;
 
 const options0: RunOptions = {
   configFiles: ['x.cfg'],
