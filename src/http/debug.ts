@@ -1,7 +1,7 @@
 // `-d` trace of one HTTP client connection (spec §12.7): every request and response head line as
 // received, then clicls / srvcls as the client and each server connection close, and closed once
 // all of them have. Built only when the runtime runs with -d; the session holds none otherwise.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import { handleFd, type DebugLog } from '../log/debug.js';
 import type { ProxyDebug } from '../runtime/types.js';
 

@@ -3,7 +3,7 @@
 // bodies with backpressure, parses response heads, answers with the legacy error pages, logs
 // one line per request, and keeps the connection alive or switches to a tunnel after a 101.
 // One request at a time per client connection: pipelined requests wait, in order.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
 import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';

@@ -1,6 +1,6 @@
 // One HTTP exchange (request + response) on a client connection: its state while it runs and
 // the log record it leaves (spec §12.3). Owned and driven by session.ts.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { TrafficLogRecord } from '../log/types.js';
 import type { PendingConnect, ProxyRuntime, ServerRuntime } from '../runtime/types.js';
 import type { RequestAnalysis } from './analyse.js';

@@ -3,7 +3,10 @@
 // attempt, retry on refusal/timeout, redispatch the last retry, and report once through the
 // callback. Callback-based: no promise per connection.
 import net from 'node:net';
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
+import { RawSocket, rawSocketsEnabled } from '../io/raw-socket.js';
+
+type RawConnectOpts = Parameters<typeof RawSocket.connect>[0];
 import type { ServerAddress, SourceAddress } from '../config/model.js';
 import type { ConnectRequest, ConnectResult, PendingConnect } from './types.js';
 import type { QueuedSession, Server } from './server.js';
@@ -208,7 +211,8 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
     }
     let socket: Socket;
     try {
-      socket = net.connect(opts);
+      // an IP literal (every resolved server address) goes through a RawSocket (io/raw-socket.ts)
+      socket = rawSocketsEnabled && net.isIP(address.host) !== 0 ? RawSocket.connect(opts as RawConnectOpts) : net.connect(opts);
     } catch {
       process.nextTick(unusablePort, this);
       return;

@@ -8,7 +8,8 @@
 // a listening handle (libuv only polls it through its accept watcher). So connections beyond
 // the limit are accepted by libuv but held, unread, as the kernel backlog would hold them.
 import net from 'node:net';
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
+import { acceptRaw, rawSocketsEnabled } from '../io/raw-socket.js';
 
 /** The key of a listening address in RuntimeOptions.inheritedHandles and Runtime.listeningHandles(). */
 export function bindKey(host: string, port: number): string {
@@ -24,8 +25,8 @@ export class Listener {
     readonly host: string,
     readonly port: number,
     private readonly backlog: number,
-    onConnection: (socket: Socket) => void,
-    onAcceptError: (err: Error) => void,
+    private readonly onConnection: (socket: Socket) => void,
+    private readonly onAcceptError: (err: Error) => void,
   ) {
     this.key = bindKey(host, port);
     // TCP_NODELAY is set once on the listening socket (start()): Linux copies it to every accepted
@@ -47,6 +48,8 @@ export class Listener {
       this.listening = true;
       const h = (this.server as unknown as { _handle?: { setNoDelay?: (on: boolean) => number } | null })._handle;
       h?.setNoDelay?.(true);
+      // accepted connections become RawSockets (io/raw-socket.ts) unless node:net is asked for
+      if (rawSocketsEnabled) acceptRaw(this.server as unknown as { _handle?: unknown }, true, this.onConnection, this.onAcceptError);
       done(undefined);
     };
     this.server.once('error', onError);

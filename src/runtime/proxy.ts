@@ -1,7 +1,7 @@
 // One running `listen` section: its servers, balancer, proxy queue, counters and logger, and
 // the admission bookkeeping (current sessions, connections held back at maxconn). Listeners
 // and sessions are driven by runtime/runtime.ts; engines use it through ProxyRuntime.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { ProxyConfig } from '../config/model.js';
 import type { ProcessLog } from '../log/types.js';
 import { createProxyLogger, type ClosableProxyLogger } from '../log/proxy-logger.js';

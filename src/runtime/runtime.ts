@@ -2,7 +2,7 @@
 // listeners and servers, admits accepted connections under the global and per-proxy maxconn,
 // and implements start / pause / resume / softStop / stop. Owns everything it starts; no
 // module-global state, so several runtimes can live in one process.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { Config, ProxyConfig } from '../config/model.js';
 import { reportProxyEvent, type ProxyEvent } from '../log/events.js';
 import { DebugLog, handleFd } from '../log/debug.js';

@@ -1,6 +1,6 @@
 // Contracts between the runtime (listeners, servers, balancing, connect) and the engines that
 // use it (tcp/, http/, checks/, stats/, cli/). runtime/ implements them; the others only call.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { ProxyConfig, ServerConfig } from '../config/model.js';
 import type { ProxyLogger, ProcessLog } from '../log/types.js';
 import type { DebugLog } from '../log/debug.js';

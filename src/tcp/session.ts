@@ -6,7 +6,7 @@
 // socket carries its session under a symbol), the session is its own ConnectRequest and the
 // tunnel's owner, and the client's addresses are read (getpeername/getsockname syscalls) only
 // when something needs them: a log line, `-d`, `balance source`, a port-mapped server.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { TrafficLogRecord } from '../log/types.js';
 import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
 import { plainAddress } from '../runtime/monitor-net.js';

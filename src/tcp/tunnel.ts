@@ -6,7 +6,7 @@
 // Hot path: one tunnel per session, so its socket handlers are module-level functions shared by
 // every tunnel (each socket carries its Side under a symbol), and its inactivity timeouts are
 // entries of the runtime's coarse timeouts (runtime/timeouts.ts), not a Node timer per socket.
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../io/socket.js';
 import type { CoarseTimeouts, Expiring } from '../runtime/timeouts.js';
 
 export type TunnelTermination = '--' | 'CD' | 'SD' | 'cD' | 'sD';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import type { Socket } from 'node:net';
+import type { ProxySocket as Socket } from '../../src/io/socket.js';
 import { patternChunk, startBackend } from '../support/backend.js';
 import { freePort } from '../support/ports.js';
 import { bind, proxy, server } from '../support/runtime-config.js';
