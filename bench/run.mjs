@@ -8,7 +8,9 @@
 // cpu0 (`taskset`), so the proxy has a core to itself and the load generator never steals from it.
 // --no-pin turns it off; --scale measures nbproc 2 / nbthread 2 unpinned (see docs/performance.md).
 //
-//   node bench/run.mjs [--rounds N] [--duration S] [--connections C] [--scenario a,b] [--no-idle]
+// Each proxy gets --warmup seconds (default 2) of the scenario's load before the measured rounds.
+//
+//   node bench/run.mjs [--rounds N] [--duration S] [--warmup S] [--connections C] [--scenario a,b] [--no-idle]
 //                      [--idle-conns N] [--no-pin] [--scale]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
@@ -30,6 +32,7 @@ if (flag('help')) {
 }
 const ROUNDS = Number(arg('rounds', '3'));
 const DURATION_S = Number(arg('duration', '4'));
+const WARMUP_S = Number(arg('warmup', '2'));
 const CONNECTIONS = Number(arg('connections', '50'));
 const ONLY = arg('scenario', '').split(',').filter(Boolean);
 const SCALE = flag('scale');
@@ -300,7 +303,7 @@ const SCALE_PROXIES = [
 // ---- scenarios -----------------------------------------------------------------------------
 
 const wrkArgs = (port, { path = '/', headers = [], connections = CONNECTIONS } = {}) => [
-  '-t', '1', '-c', String(connections), '-d', `${DURATION_S}s`, '--latency',
+  '-t', '1', '-c', String(connections), '-d', `DURATION`, '--latency',
   ...headers.flatMap((h) => ['-H', h]),
   `http://127.0.0.1:${port}${path}`,
 ];
@@ -360,9 +363,9 @@ function toMiB(v, unit) {
   return unit === 'GB' ? n * 1024 : unit === 'KB' ? n / 1024 : unit === 'B' ? n / 1048576 : n;
 }
 
-function runWrk(args) {
-  const [cmd, a] = pinned(LOAD_CPU, 'wrk', args);
-  const r = spawnSync(cmd, a, { encoding: 'utf8', timeout: (DURATION_S + 30) * 1000 });
+function runWrk(args, seconds = DURATION_S) {
+  const [cmd, a] = pinned(LOAD_CPU, 'wrk', args.map((x) => (x === 'DURATION' ? `${seconds}s` : x)));
+  const r = spawnSync(cmd, a, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const out = r.stdout ?? '';
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)\b/.exec(out);
@@ -468,6 +471,10 @@ async function main() {
         running.push(inst);
         started.push({ px, inst });
       }
+      // warm-up, not measured: the same load for WARMUP_S on every proxy, so that what is compared
+      // is the steady state a long-running proxy is in (tsproxy's JIT compiles its hot path in
+      // the first second; HAProxy has nothing to warm, the round costs it nothing)
+      if (WARMUP_S > 0) for (const { inst } of started) runWrk(scenario.wrk(inst.port), WARMUP_S);
       const samples = new Map(started.map(({ px }) => [px.name, []]));
       for (let round = 1; round <= ROUNDS; round++) {
         // alternate the order each round so no proxy always runs on a warmer machine
@@ -553,7 +560,7 @@ function printTable(results, idle, elapsedS) {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(
-    `\n${ROUNDS} rounds x ${DURATION_S} s, wrk -t1 -c${CONNECTIONS}, medians; 4 nginx backends (1 process, 1 worker), loopback; ` +
+    `\n${ROUNDS} rounds x ${DURATION_S} s after ${WARMUP_S} s warm-up, wrk -t1 -c${CONNECTIONS}, medians; 4 nginx backends (1 process, 1 worker), loopback; ` +
       `${PIN ? `proxy pinned to cpu${PROXY_CPU}, wrk+nginx on cpu${LOAD_CPU}` : 'no pinning'}; ratio = tsproxy/haproxy (req/s, MiB/s for http-64k); ${elapsedS} s`,
   );
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
