@@ -4,6 +4,7 @@
 // one line per request, and keeps the connection alive or switches to a tunnel after a 101.
 // One request at a time per client connection: pipelined requests wait, in order.
 import type { ProxySocket as Socket } from '../io/socket.js';
+import { RawSocket, own } from '../io/raw-socket.js';
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
 import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
@@ -151,6 +152,8 @@ class HttpSession {
     const c = this.client;
     c.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
+    // reads into the shared buffer: what is kept past onClientData is copied (own())
+    if (c instanceof RawSocket) c.shareReads();
     // one closure per event (memory per idle connection); the handlers are prototype methods
     this.listen(c, 'data', this.onClientData, undefined);
     this.listen(c, 'end', this.onClientEnd, undefined);
@@ -295,6 +298,8 @@ class HttpSession {
     }
     this.inBuf = this.inBuf === undefined ? d : Buffer.concat([this.inBuf, d]);
     this.pump();
+    // what is left (an incomplete head, pipelined requests) outlives this read
+    this.inBuf = own(this.inBuf);
   }
 
   /** Consumes buffered client bytes as far as the current state allows. */
@@ -524,6 +529,8 @@ class HttpSession {
     if (this.dbg !== undefined) conn.debugFd = this.dbg.serverOpened(s);
     s.setNoDelay(true);
     if (this.proxy.config.options.tcpka || this.proxy.config.options.srvtcpka) s.setKeepAlive(true);
+    // shared reads: server bytes go to the client, which must copy what it keeps (a RawSocket does)
+    if (s instanceof RawSocket && this.client instanceof RawSocket) s.shareReads();
     this.listenServer(conn);
     this.attachServer(tx, conn, result.redispatched, result.connectMs);
   }
@@ -682,6 +689,8 @@ class HttpSession {
     if (tx.res === undefined) {
       tx.resBuf = tx.resBuf === undefined ? d : Buffer.concat([tx.resBuf, d]);
       this.scanResponse(tx, conn);
+      // an incomplete head outlives this read
+      tx.resBuf = own(tx.resBuf);
       return;
     }
     this.forwardResponseBody(tx, conn, d);

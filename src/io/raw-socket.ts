@@ -24,6 +24,8 @@ interface StreamReq {
   oncomplete: (this: StreamReq, status: number) => void;
   owner: RawSocket | undefined;
   buffer: Uint8Array | undefined;
+  /** The recycled slab `buffer` lives in, if any (returned to the pool on completion). */
+  slab: Buffer | undefined;
   bytes: number;
   callback: ((err?: Error | null) => void) | undefined;
   handle: unknown;
@@ -45,6 +47,7 @@ export interface TcpHandle {
   readonly writeQueueSize: number;
   readStart(): number;
   readStop(): number;
+  useUserBuffer(buf: Uint8Array): void;
   writeBuffer(req: StreamReq, buf: Uint8Array): number;
   shutdown(req: StreamReq): number;
   close(cb?: () => void): void;
@@ -85,6 +88,28 @@ const OWNER = Symbol('tsproxy.rawSocket');
 /** Bytes queued in libuv above which write() answers false (node:net's default highWaterMark). */
 const HIGH_WATER = 16 * 1024;
 
+/**
+ * The read buffer every RawSocket that shareReads() reads into (libuv's "user buffer"): a read
+ * costs no allocation. A chunk delivered from it is valid only until the 'data' handler
+ * returns — the consumer keeps what it needs with own(); RawSocket#write copies it into a
+ * recycled slab (the kernel may take it only in part now and the rest later).
+ */
+const SHARED = Buffer.allocUnsafeSlow(64 * 1024);
+const SHARED_AB = SHARED.buffer;
+/**
+ * Recycled slabs for writes of shared chunks and corked writes (at most SLABS_KEPT kept): twice
+ * the read size, so that a response head and a full read of body fit in one.
+ */
+const slabs: Buffer[] = [];
+const SLABS_KEPT = 32;
+const SLAB_BYTES = 2 * SHARED.length;
+const takeSlab = (): Buffer => slabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+
+/** `b` itself, or a copy of it if it is a chunk of the shared read buffer (see SHARED). */
+export function own<B extends Uint8Array | undefined>(b: B): B {
+  return b !== undefined && b.buffer === SHARED_AB ? (Buffer.from(b) as unknown as B) : b;
+}
+
 /** The shared wheel for every RawSocket's inactivity timeout. */
 const idleTimeouts = new CoarseTimeouts();
 
@@ -112,7 +137,7 @@ function onRead(this: TcpHandle, ab: ArrayBuffer | undefined): void {
   const s = this[OWNER];
   if (s === undefined) return;
   const n = streamBaseState[kReadBytesOrError]!;
-  if (n > 0) s.onData(Buffer.from(ab!, streamBaseState[kArrayBufferOffset]!, n));
+  if (n > 0) s.onData(ab === undefined ? SHARED.subarray(0, n) : Buffer.from(ab, streamBaseState[kArrayBufferOffset]!, n));
   else if (n === UV_EOF) s.onEof();
   else if (n < 0) s.destroy(uvError(n, 'read'));
 }
@@ -120,6 +145,11 @@ function onRead(this: TcpHandle, ab: ArrayBuffer | undefined): void {
 function onWriteComplete(this: StreamReq, status: number): void {
   const s = this.owner;
   this.owner = undefined;
+  const slab = this.slab;
+  if (slab !== undefined) {
+    this.slab = undefined;
+    if (slabs.length < SLABS_KEPT) slabs.push(slab);
+  }
   this.buffer = undefined;
   if (s !== undefined) s.writeDone(this, status);
 }
@@ -158,6 +188,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   private held: Uint8Array[] | undefined = undefined;
   private heldCallbacks: (((err?: Error | null) => void) | undefined)[] | undefined = undefined;
   private heldBytes = 0;
+  /** Or, while corked, in one recycled slab (holdInSlab()). */
+  private heldSlab: Buffer | undefined = undefined;
   private corked = 0;
   /** Bytes in writes libuv has queued (not yet on the wire). */
   private queuedBytes = 0;
@@ -168,6 +200,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   private eofPending = false;
   private spare: StreamReq | undefined = undefined;
   private noDelay = false;
+  private sharedReads = false;
   private peer: PeerName | undefined = undefined;
   private local: PeerName | undefined = undefined;
   private finalBytesRead = 0;
@@ -187,9 +220,11 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
    * Wraps a handle a listening socket accepted. It is not read until resume() (pauseOnConnect):
    * the runtime decides first whether to admit it. `noDelay`: inherited from the listening socket.
    */
-  static accepted(handle: TcpHandle, noDelay: boolean): RawSocket {
+  static accepted(handle: TcpHandle, noDelay: boolean, local: PeerName | undefined): RawSocket {
     const s = new RawSocket(handle, false, false);
     s.noDelay = noDelay;
+    // the listening socket's own address when it is not a wildcard: no getsockname() per client
+    s.local = local;
     return s;
   }
 
@@ -223,6 +258,16 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     return s;
   }
 
+  /**
+   * Reads into the shared buffer from now on (no allocation per read). Only for a consumer that
+   * copies (own()) whatever it keeps past its 'data' handler and writes only to RawSockets.
+   */
+  shareReads(): void {
+    if (this.sharedReads || this.handle === undefined || !sharedReadsEnabled) return;
+    this.sharedReads = true;
+    this.handle.useUserBuffer(SHARED);
+  }
+
   /** Called by the connect request. */
   connected(status: number): void {
     if (this.destroyed) return;
@@ -245,7 +290,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
     if (this.listenerCount('data') === 0) {
       // nobody listens yet (a fresh server connection before its engine attached): keep it
-      (this.unread ??= []).push(buf);
+      (this.unread ??= []).push(own(buf));
       this.stopReading();
       this.once('newListener', this.onNewListener);
       return;
@@ -325,7 +370,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     }
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     if (this.pending || this.corked > 0) {
-      (this.held ??= []).push(buf);
+      if (this.pending || !this.holdInSlab(buf)) (this.held ??= []).push(own(buf));
       (this.heldCallbacks ??= []).push(cb);
       this.heldBytes += buf.length;
       if (this.heldBytes + this.queuedBytes >= HIGH_WATER) {
@@ -337,12 +382,42 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     return this.dispatch(buf, cb);
   }
 
-  private dispatch(buf: Uint8Array, cb: ((err?: Error | null) => void) | undefined): boolean {
+  /**
+   * While corked, writes gather in one recycled slab (no allocation, one copy) as long as they
+   * fit in it and nothing was held before in the list; false when this one does not fit.
+   */
+  private holdInSlab(buf: Uint8Array): boolean {
+    if (this.held !== undefined) return false;
+    let slab = this.heldSlab;
+    if (slab === undefined) {
+      if (buf.length > SLAB_BYTES) return false;
+      slab = this.heldSlab = takeSlab();
+    }
+    if (this.heldBytes + buf.length > slab.length) {
+      // does not fit: what the slab holds moves to the list
+      this.held = [Buffer.from(slab.subarray(0, this.heldBytes))];
+      this.heldSlab = undefined;
+      if (slabs.length < SLABS_KEPT) slabs.push(slab);
+      return false;
+    }
+    slab.set(buf, this.heldBytes);
+    return true;
+  }
+
+  private dispatch(buf: Uint8Array, cb: ((err?: Error | null) => void) | undefined, ownSlab?: Buffer): boolean {
     const h = this.handle!;
     if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
     if (buf.length === 0) {
+      if (ownSlab !== undefined && slabs.length < SLABS_KEPT) slabs.push(ownSlab);
       if (cb !== undefined) process.nextTick(cb);
       return this.queuedBytes < HIGH_WATER;
+    }
+    let slab = ownSlab;
+    if (slab === undefined && buf.buffer === SHARED_AB) {
+      // a chunk of the shared read buffer: libuv may keep the unwritten part for later
+      slab = takeSlab();
+      slab.set(buf);
+      buf = slab.subarray(0, buf.length);
     }
     let req = this.spare;
     if (req === undefined) {
@@ -352,6 +427,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     }
     const err = h.writeBuffer(req, buf);
     if (err !== 0) {
+      if (slab !== undefined && slabs.length < SLABS_KEPT) slabs.push(slab);
       this.spare = req;
       this.destroy(uvError(err, 'write'));
       if (cb !== undefined) process.nextTick(cb, uvError(err, 'write'));
@@ -360,6 +436,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (streamBaseState[kLastWriteWasAsync] === 0) {
       // all of it went out now: the request object was not used and serves the next write
       this.spare = req;
+      if (slab !== undefined && slabs.length < SLABS_KEPT) slabs.push(slab);
       if (cb !== undefined) process.nextTick(cb);
       if (this.queuedBytes < HIGH_WATER) return true;
       this.needDrain = true;
@@ -368,6 +445,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     this.spare = undefined;
     req.owner = this;
     req.buffer = buf; // libuv writes from this memory: keep it alive
+    req.slab = slab;
     req.bytes = buf.length;
     req.callback = cb;
     this.queuedBytes += buf.length;
@@ -410,12 +488,15 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   /** Writes what connecting or corking held back, as one buffer (one syscall). */
   private flushHeld(): void {
     const held = this.held;
-    if (held === undefined || this.destroyed) return;
+    const slab = this.heldSlab;
+    if ((held === undefined && slab === undefined) || this.destroyed) return;
     const cbs = this.heldCallbacks!;
+    const n = this.heldBytes;
     this.held = undefined;
+    this.heldSlab = undefined;
     this.heldCallbacks = undefined;
     this.heldBytes = 0;
-    const buf = held.length === 1 ? held[0]! : Buffer.concat(held);
+    const buf = held === undefined ? slab!.subarray(0, n) : held.length === 1 ? held[0]! : Buffer.concat(held);
     const anyCb = cbs.some((c) => c !== undefined);
     this.dispatch(
       buf,
@@ -424,6 +505,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
             for (const c of cbs) c?.(err);
           }
         : undefined,
+      held === undefined ? slab : undefined,
     );
     if (!this.destroyed && this.needDrain && this.queuedBytes === 0) {
       this.needDrain = false;
@@ -513,6 +595,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     this.unread = undefined;
     this.held = undefined;
     this.heldCallbacks = undefined;
+    if (this.heldSlab !== undefined && slabs.length < SLABS_KEPT) slabs.push(this.heldSlab);
+    this.heldSlab = undefined;
     if (h === undefined) return;
     this.finalBytesRead = h.bytesRead;
     this.finalBytesWritten = h.bytesWritten;
@@ -644,15 +728,20 @@ export function acceptRaw(
 ): boolean {
   const h = server._handle as TcpHandle | null | undefined;
   if (h === null || h === undefined || !(h instanceof TCP)) return false;
+  // an accepted connection's local address is the listener's, unless that is a wildcard
+  const name: PeerName = {};
+  const local = h.getsockname(name) === 0 && name.address !== '0.0.0.0' && name.address !== '::' ? name : undefined;
   h.onconnection = (err: number, client: TcpHandle | undefined): void => {
     if (err !== 0 || client === undefined) {
       onError(uvError(err, 'accept'));
       return;
     }
-    onSocket(RawSocket.accepted(client, noDelay));
+    onSocket(RawSocket.accepted(client, noDelay, local));
   };
   return true;
 }
 
 /** True unless TSPROXY_NET_SOCKETS=1 asks for plain node:net sockets everywhere. */
 export const rawSocketsEnabled = process.env.TSPROXY_NET_SOCKETS !== '1';
+/** Shared reads (see SHARED) unless TSPROXY_SHARED_READS=0. */
+const sharedReadsEnabled = process.env.TSPROXY_SHARED_READS !== '0';

@@ -7,6 +7,7 @@
 // tunnel's owner, and the client's addresses are read (getpeername/getsockname syscalls) only
 // when something needs them: a log line, `-d`, `balance source`, a port-mapped server.
 import type { ProxySocket as Socket } from '../io/socket.js';
+import { own } from '../io/raw-socket.js';
 import type { TrafficLogRecord } from '../log/types.js';
 import type { ConnectRequest, ConnectResult, PendingConnect, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
 import { plainAddress } from '../runtime/monitor-net.js';
@@ -117,7 +118,7 @@ class TcpSession implements ConnectRequest, TunnelOwner {
   private earlyBytes = 0;
 
   earlyData(chunk: Buffer): void {
-    this.early.push(chunk);
+    this.early.push(own(chunk));
     this.earlyBytes += chunk.length;
     if (this.earlyBytes >= EARLY_BUFFER_BYTES) this.client.pause();
   }

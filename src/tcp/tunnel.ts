@@ -7,6 +7,7 @@
 // every tunnel (each socket carries its Side under a symbol), and its inactivity timeouts are
 // entries of the runtime's coarse timeouts (runtime/timeouts.ts), not a Node timer per socket.
 import type { ProxySocket as Socket } from '../io/socket.js';
+import { RawSocket } from '../io/raw-socket.js';
 import type { CoarseTimeouts, Expiring } from '../runtime/timeouts.js';
 
 export type TunnelTermination = '--' | 'CD' | 'SD' | 'cD' | 'sD';
@@ -114,6 +115,12 @@ export class Tunnel {
     this.server = new Side(this, serverSocket, serverTimeoutMs, false);
     this.client.peer = this.server;
     this.server.peer = this.client;
+    // both ends RawSockets: reads into the shared buffer (each chunk is written on at once; a
+    // RawSocket's write copies what the kernel does not take now)
+    if (clientSocket instanceof RawSocket && serverSocket instanceof RawSocket) {
+      clientSocket.shareReads();
+      serverSocket.shareReads();
+    }
     attach(this.client);
     attach(this.server);
     this.arm(this.client);
