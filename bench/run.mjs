@@ -263,8 +263,8 @@ async function startTsproxy(dir, s, ports, extra = {}) {
   const port = await freePort();
   const cfg = join(dir, `tsproxy-${s.name}-${port}.cfg`);
   writeFileSync(cfg, legacyConfig(s, port, ports, extra));
-  const argv = [join(ROOT, 'bin/tsproxy'), ...(extra.master ? ['-W'] : []), '-f', cfg];
-  const [cmd, args] = pinned(PROXY_CPU, process.execPath, argv);
+  // executed through its shebang, as an operator runs it (with the V8 flags it carries)
+  const [cmd, args] = pinned(PROXY_CPU, join(ROOT, 'bin/tsproxy'), [...(extra.master ? ['-W'] : []), '-f', cfg]);
   const p = startProcess('tsproxy', cmd, args);
   await waitPort(port).catch((e) => {
     throw new Error(`${e.message}\n${p.stderr()}`);

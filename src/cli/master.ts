@@ -5,6 +5,7 @@
 // it is ready, soft-stops the old one: the listening sockets never close, so no connection is
 // refused; old workers finish their sessions. A bad file or a failed generation leaves the
 // running workers alone and logs the alert.
+import { withHeapFlags } from './node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ManagedProcessLog } from '../log/process-log.js';
 import { readConfig } from './config-read.js';
@@ -33,7 +34,7 @@ export const MASTER_ENV = 'TSPROXY_DETACHED_MASTER';
  */
 export async function launchDetachedMaster(prepared: Prepared): Promise<void> {
   const launcher = installLauncherSignals();
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...withHeapFlags(process.execArgv), process.argv[1]!, ...process.argv.slice(2)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { ...process.env, [MASTER_ENV]: '1' },

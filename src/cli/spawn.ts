@@ -3,6 +3,7 @@
 // and dropped privileges ("ready") or has given up (its alert).
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { HeldSocket } from './sockets.js';
+import { withHeapFlags } from './node-flags.js';
 import { childStdio, roleFor, WORKER_ENV, type WorkerMessage, type WorkerRole } from './worker.js';
 
 export interface GenerationParams {
@@ -30,7 +31,7 @@ export type GenerationResult =
 
 /** Re-runs this executable with the same arguments (the script path is process.argv[1]). */
 function childArgs(maxOldSpaceMb: number | undefined): string[] {
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+  const execArgv = withHeapFlags(process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')));
   if (maxOldSpaceMb !== undefined) execArgv.push(`--max-old-space-size=${Math.max(16, Math.floor(maxOldSpaceMb))}`);
   return [...execArgv, process.argv[1]!, ...process.argv.slice(2)];
 }

@@ -51,7 +51,7 @@ export interface TcpHandle {
   writeBuffer(req: StreamReq, buf: Uint8Array): number;
   shutdown(req: StreamReq): number;
   close(cb?: () => void): void;
-  reset(cb: () => void): number;
+  reset(cb?: () => void): number;
   bind(host: string, port: number): number;
   bind6(host: string, port: number, flags: number): number;
   connect(req: ConnectReq, host: string, port: number): number;
@@ -602,12 +602,11 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     this.finalBytesWritten = h.bytesWritten;
     h.onread = noop as TcpHandle['onread'];
     h[OWNER] = undefined;
-    const hadError = err !== undefined;
+    // libuv closes the descriptor now; its close callback would cost a call from C++ into JS
+    // per connection, so 'close' follows on the tick queue instead (after 'error', as node:net)
+    if (!reset || h.reset() !== 0) h.close();
     if (err !== undefined) process.nextTick(emitError, this, err);
-    const onClosed = (): void => {
-      this.emit('close', hadError);
-    };
-    if (!reset || h.reset(onClosed) !== 0) h.close(onClosed);
+    process.nextTick(emitClose, this, err !== undefined);
   }
 
   // ---- timeouts, options, names -----------------------------------------------------------------
@@ -708,6 +707,10 @@ function onConnectComplete(this: ConnectReq, status: number, handle: TcpHandle):
 
 function failConnect(s: RawSocket, err: Error): void {
   s.destroy(err);
+}
+
+function emitClose(s: RawSocket, hadError: boolean): void {
+  s.emit('close', hadError);
 }
 
 function emitError(s: RawSocket, err: Error): void {
