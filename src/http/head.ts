@@ -39,26 +39,30 @@ export function scanHead(buf: Buffer, from: number, skipLeadingEmptyLines: boole
     }
   }
   const limit = from + MAX_HEAD_BYTES;
+  // One latin1 string for the whole candidate head, scanned with String#indexOf: a Buffer call
+  // per line (indexOf, toString) costs more than the scan itself. The empty line must start
+  // before `limit` (legacy), so nothing past limit + 2 can belong to an acceptable head.
+  const text = buf.toString('latin1', start, Math.min(len, limit + 2));
   const lines: string[] = [];
-  let lineStart = start;
+  let lineStart = 0;
   for (;;) {
-    const lf = buf.indexOf(LF, lineStart);
+    const lf = text.indexOf('\n', lineStart);
     if (lf < 0) {
       if (len >= limit) return { kind: 'too-large' };
       return { kind: 'incomplete', skipped: start - from };
     }
     // legacy: the empty line must *start* within the first 8192 bytes.
-    if (lineStart >= limit) return { kind: 'too-large' };
+    if (start + lineStart >= limit) return { kind: 'too-large' };
     let lineEnd = lf;
-    if (lineEnd > lineStart && buf[lineEnd - 1] === CR) lineEnd -= 1;
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === CR) lineEnd -= 1;
     if (lineEnd === lineStart) {
       if (lines.length === 0) {
         // only possible when not skipping: an empty start line
         lines.push('');
       }
-      return { kind: 'complete', lines, end: lf + 1 };
+      return { kind: 'complete', lines, end: start + lf + 1 };
     }
-    lines.push(buf.toString("latin1", lineStart, lineEnd));
+    lines.push(text.slice(lineStart, lineEnd));
     lineStart = lf + 1;
   }
 }

@@ -109,8 +109,12 @@ export function isHeader(line: string, lowerName: string): boolean {
   return true;
 }
 
+/** A valid header line (token name, colon, field-vchar/SP/HTAB/obs-text value): the fast path. */
+const HEADER_LINE_OK = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
+
 /** Validates one header line; returns a reason or undefined. */
 function checkHeaderLine(line: string): string | undefined {
+  if (HEADER_LINE_OK.test(line)) return undefined;
   const first = line.charCodeAt(0);
   if (first === 0x20 || first === 0x09) return 'obs-fold continuation line';
   const c = line.indexOf(':');
@@ -129,6 +133,11 @@ function checkHeaderLine(line: string): string | undefined {
 }
 
 function splitList(value: string, out: string[]): void {
+  if (value.indexOf(',') < 0) {
+    const t = value.trim();
+    if (t !== '') out.push(t.toLowerCase());
+    return;
+  }
   for (const part of value.split(',')) {
     const t = part.trim();
     if (t !== '') out.push(t.toLowerCase());
@@ -158,11 +167,19 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
   let upgradeHeader = false;
   let expectContinue = false;
   for (const line of headers) {
-    const first = line.charCodeAt(0) | 0x20;
-    // cheap pre-filter on the first letter of the names we care about
-    if (first !== 0x63 && first !== 0x74 && first !== 0x75 && first !== 0x65) continue;
+    // lines are validated (checkHeaderLine): the colon's index is the name's length, which
+    // rules out all but one of the names we care about
+    const colon = line.indexOf(':');
+    if (colon !== 14 && colon !== 17 && colon !== 10 && colon !== 7 && colon !== 6) continue;
     if (isHeader(line, 'content-length')) {
       const v = headerValue(line);
+      // the usual `Content-Length: digits`, first of its kind: no list to split
+      if (contentLength === undefined && CL_RE.test(v) && (line.length === 15 + v.length || (line.length === 16 + v.length && line.charCodeAt(15) === 0x20))) {
+        const n = Number(v);
+        if (n > Number.MAX_SAFE_INTEGER) return 'Content-Length too large';
+        contentLength = n;
+        continue;
+      }
       const parts = v.split(',');
       // anything but `Name: digits` (repeats, lists, tabs, odd spacing) is forwarded canonical
       if (contentLength !== undefined || parts.length > 1 || !CL_CANONICAL_RE.test(line.slice(15))) contentLengthRepeated = true;
