@@ -221,8 +221,9 @@ export interface PatternOrigin {
   readonly port: number;
   readonly uploads: UploadResult[];
   readonly requests: string[];
-  /** Bytes the origin wrote (all responses), for the record. */
   readonly stats: { connections: number };
+  /** The connection that last got a request for pattern `seed`. */
+  socketFor(seed: number): net.Socket | undefined;
   close(): void;
 }
 
@@ -243,13 +244,14 @@ export async function startPatternOrigin(o: { gate?: (seed: number) => boolean }
   const requests: string[] = [];
   const stats = { connections: 0 };
   const sockets = new Set<net.Socket>();
+  const bySeed = new Map<number, net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     stats.connections++;
     sockets.add(s);
     s.setNoDelay(true);
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
-    serveHttp(s, o, uploads, requests);
+    serveHttp(s, o, uploads, requests, bySeed);
   });
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
   const a = server.address();
@@ -258,6 +260,7 @@ export async function startPatternOrigin(o: { gate?: (seed: number) => boolean }
     uploads,
     requests,
     stats,
+    socketFor: (seed) => bySeed.get(seed),
     close() {
       for (const s of sockets) s.destroy();
       server.close();
@@ -265,7 +268,7 @@ export async function startPatternOrigin(o: { gate?: (seed: number) => boolean }
   };
 }
 
-function serveHttp(s: net.Socket, o: { gate?: (seed: number) => boolean }, uploads: UploadResult[], requests: string[]): void {
+function serveHttp(s: net.Socket, o: { gate?: (seed: number) => boolean }, uploads: UploadResult[], requests: string[], bySeed: Map<number, net.Socket>): void {
   let buf: Buffer = Buffer.alloc(0);
   let busy = false;
   let peerEnded = false;
@@ -326,6 +329,7 @@ function serveHttp(s: net.Socket, o: { gate?: (seed: number) => boolean }, uploa
       buf = buf.subarray(end + 4);
       const [method, target] = head.firstLine.split(' ');
       const parts = (target ?? '').split('/');
+      bySeed.set(Number(parts[2]), s);
       if (method === 'GET' && parts[1] === 'upgrade') {
         const seed = Number(parts[2]);
         const len = Number(parts[3]);
@@ -636,6 +640,8 @@ export interface StreamServer {
   readonly port: number;
   readonly results: StreamResult[];
   readonly sockets: net.Socket[];
+  /** The connection whose command named pattern `seed`. */
+  socketFor(seed: number): net.Socket | undefined;
   close(): void;
 }
 
@@ -648,6 +654,7 @@ export interface StreamServer {
 export async function startStreamServer(o: { greet?: { seed: number; len: number }; gate?: (seed: number) => boolean } = {}): Promise<StreamServer> {
   const results: StreamResult[] = [];
   const sockets: net.Socket[] = [];
+  const bySeed = new Map<number, net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.push(s);
     s.setNoDelay(true);
@@ -676,6 +683,7 @@ export async function startStreamServer(o: { greet?: { seed: number; len: number
         command = line + d.subarray(0, nl).toString('latin1');
         const [seed, down, up, mode] = command.trim().split(' ').map((x, i) => (i < 3 ? Number(x) : x)) as [number, number, number, string?];
         check = StreamCheck.of(seed + 1, up);
+        bySeed.set(seed, s);
         slow = mode === 'slow';
         if (slow && o.gate !== undefined) {
           const gate = o.gate;
@@ -709,6 +717,7 @@ export async function startStreamServer(o: { greet?: { seed: number; len: number
     port: a !== null && typeof a === 'object' ? a.port : 0,
     results,
     sockets,
+    socketFor: (seed) => bySeed.get(seed),
     close() {
       for (const s of sockets) s.destroy();
       server.close();
