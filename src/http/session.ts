@@ -5,6 +5,10 @@
 // One request at a time per client connection: pipelined requests wait, in order.
 import type { ProxySocket as Socket } from '../io/socket.js';
 import { RawSocket, own } from '../io/raw-socket.js';
+import { CoarseTimeouts, type Expiring } from '../runtime/timeouts.js';
+
+/** For a ProxyRuntime without the runtime's coarse timeouts (unit tests). */
+const fallbackTimeouts = new CoarseTimeouts();
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
 import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
@@ -105,7 +109,7 @@ function connectCallback(attempt: ConnectWait): (result: ConnectResult) => void 
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 
-class HttpSession {
+class HttpSession implements Expiring {
   private readonly px: CompiledProxy;
   private readonly clientAddress: string;
   private readonly clientPort: number;
@@ -122,9 +126,15 @@ class HttpSession {
   private closed = false;
   private serverBackpressure = false;
   private serverBackpressureSuspended = false;
-  private headTimer: NodeJS.Timeout | undefined;
+  // the head timer is an entry of the proxy's coarse timeouts (Expiring): no Node timer per
+  // connection, and re-arming it per request is an assignment
+  deadlineMs = 0;
+  timeoutSlot = -1;
+  timeoutIndex = -1;
+  private readonly headTimeouts: CoarseTimeouts;
   private headArmed = false;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  /** Closing: the coarse-timeout entry now bounds the lingering close (LINGER_MS), not the head. */
+  private lingering = false;
   /** Log records waiting for the client socket's close (counters already decremented then). */
   private pendingLogs: Transaction[] = [];
   private unregisterSoftStop: (() => void) | undefined;
@@ -144,6 +154,7 @@ class HttpSession {
     this.clientPort = client.remotePort ?? 0;
     this.frontendPort = client.localPort ?? 0;
     this.clitimeoutMs = proxy.config.clientTimeoutMs;
+    this.headTimeouts = proxy.timeouts ?? fallbackTimeouts;
     this.srvtimeoutMs = proxy.config.serverTimeoutMs;
     this.dbg = proxy.debug === undefined ? undefined : HttpDebugTrace.of(proxy.debug, proxy.config.name, client);
   }
@@ -225,17 +236,7 @@ class HttpSession {
   private armHeadTimer(): void {
     if (this.clitimeoutMs <= 0) return;
     this.headArmed = true;
-    // one Timeout per connection, re-armed with refresh(): no timer object per request
-    if (this.headTimer === undefined) {
-      this.headTimer = setTimeout(() => {
-        try {
-          this.onHeadTimeout();
-        } catch (err) {
-          this.crash(err);
-        }
-      }, this.clitimeoutMs);
-      this.headTimer.unref(); // the client socket keeps the process alive, not this timer
-    } else this.headTimer.refresh();
+    this.headTimeouts.arm(this, this.clitimeoutMs);
   }
 
   /** Disarms the head timer; a disarmed timer that still fires is ignored (onHeadTimeout). */
@@ -246,8 +247,20 @@ class HttpSession {
   /** The connection is gone: the head timer is really cancelled. */
   private dropHeadTimer(): void {
     this.headArmed = false;
-    if (this.headTimer !== undefined) clearTimeout(this.headTimer);
-    this.headTimer = undefined;
+    this.headTimeouts.disarm(this);
+  }
+
+  /** Expiring: the head timer's deadline passed (or, closing, the lingering close's). */
+  expired(): void {
+    if (this.lingering) {
+      this.client.destroy();
+      return;
+    }
+    try {
+      this.onHeadTimeout();
+    } catch (err) {
+      this.crash(err);
+    }
   }
 
   private onHeadTimeout(): void {
@@ -1181,7 +1194,7 @@ class HttpSession {
     if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
     this.unregisterSoftStop = undefined;
     this.dropHeadTimer();
-    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.lingering) this.headTimeouts.disarm(this);
     const tx = this.tx;
     if (tx !== undefined && tx.phase !== 'done') {
       if (tx.phase === 'tunnel') tx.termination = '--';
@@ -1247,7 +1260,8 @@ class HttpSession {
     this.client.setTimeout(0);
     this.client.end();
     this.updateClientFlow();
-    this.lingerTimer = setTimeout(() => this.client.destroy(), LINGER_MS);
+    this.lingering = true;
+    this.headTimeouts.arm(this, LINGER_MS);
   }
 
   private keepIdle(conn: ServerConn): void {

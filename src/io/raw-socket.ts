@@ -287,7 +287,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   /** A chunk from the handle. */
   onData(buf: Buffer): void {
-    if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
+    if (this.timeout) this.touch();
     if (this.listenerCount('data') === 0) {
       // nobody listens yet (a fresh server connection before its engine attached): keep it
       (this.unread ??= []).push(own(buf));
@@ -406,7 +406,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   private dispatch(buf: Uint8Array, cb: ((err?: Error | null) => void) | undefined, ownSlab?: Buffer): boolean {
     const h = this.handle!;
-    if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
+    if (this.timeout) this.touch();
     if (buf.length === 0) {
       if (ownSlab !== undefined && slabs.length < SLABS_KEPT) slabs.push(ownSlab);
       if (cb !== undefined) process.nextTick(cb);
@@ -469,7 +469,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     }
     cb?.();
     if (this.destroyed) return;
-    if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
+    if (this.timeout) this.touch();
     if (this.queuedBytes === 0 && this.needDrain && this.heldBytes === 0) {
       this.needDrain = false;
       this.emit('drain');
@@ -594,7 +594,14 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     this.handle = undefined;
     this.unread = undefined;
     this.held = undefined;
+    // writes still held (connecting, corked) will never go: their callbacks learn it, as node:net's
+    const cbs = this.heldCallbacks;
     this.heldCallbacks = undefined;
+    this.heldBytes = 0;
+    if (cbs !== undefined) {
+      const gone = err ?? new Error('socket destroyed before the write');
+      for (const cb of cbs) if (cb !== undefined) process.nextTick(cb, gone);
+    }
     if (this.heldSlab !== undefined && slabs.length < SLABS_KEPT) slabs.push(this.heldSlab);
     this.heldSlab = undefined;
     if (h === undefined) return;
@@ -619,6 +626,13 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (ms > 0) idleTimeouts.arm(this, ms);
     else if (this.deadlineMs !== 0 || this.timeoutSlot >= 0) idleTimeouts.disarm(this);
     return this;
+  }
+
+  /** Activity: the inactivity timeout starts over (re-armed after it fired, as node:net). */
+  private touch(): void {
+    if (this.destroyed) return;
+    if (this.deadlineMs !== 0) idleTimeouts.refresh(this, this.timeout!);
+    else idleTimeouts.arm(this, this.timeout!);
   }
 
   /** Expiring: the timeout passed without activity. */
