@@ -64,6 +64,7 @@ test('large responses (content-length and chunked) to slow readers while other c
   const specs = [
     { route: 'cl', seed: 1, len: 6 * MiB, gated: true },
     { route: 'chunked', seed: 2, len: 6 * MiB, gated: true },
+    { route: 'eof', seed: 5, len: 6 * MiB - 1, gated: true },
     { route: 'cl', seed: 3, len: 1.5 * MiB + 7, gated: false },
     { route: 'chunked', seed: 4, len: 3 * MiB - 5, gated: false },
   ];
@@ -171,7 +172,7 @@ test('pipelined requests, heads and chunk-size lines in single-byte segments, wi
   t.after(() => origin.close());
   const px = await httpProxy(t, origin);
   const bg = httpBackground(px.port, 4, 3000);
-  // A: four pipelined requests in one segment; the answers' heads (and chunk-size lines) arrive
+  // A: five pipelined requests in one segment; the answers' heads (and chunk-size lines) arrive
   // at the proxy byte by byte
   const a = await httpClient(px.port, { slow: { every: 2, pauseMs: 1 } });
   t.after(() => a.socket.destroy());
@@ -179,10 +180,11 @@ test('pipelined requests, heads and chunk-size lines in single-byte segments, wi
     { route: 'split', seed: 41, len: 70_000 },
     { route: 'cl', seed: 42, len: 200_000 },
     { route: 'chunkedsplit', seed: 43, len: 20_000 },
+    { route: 'interim', seed: 47, len: 3000 },
     { route: 'split', seed: 44, len: 10 },
   ];
   const ra = expectA.map((e) => a.reader.expect({ kind: 'pattern', seed: e.seed, len: e.len }));
-  a.socket.write(expectA.map((e, i) => `GET /${e.route}/${e.seed}/${e.len} HTTP/1.1\r\nHost: a\r\n${i === 3 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
+  a.socket.write(expectA.map((e, i) => `GET /${e.route}/${e.seed}/${e.len} HTTP/1.1\r\nHost: a\r\n${i === expectA.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
   // B: a request head sent byte by byte
   const b = await httpClient(px.port);
   t.after(() => b.socket.destroy());
@@ -212,6 +214,7 @@ test('pipelined requests, heads and chunk-size lines in single-byte segments, wi
     expectA.map((e) => `200 ${e.len} -1`),
   );
   assert.ok(gotA[0]!.head.includes('X-Split: byte-by-byte'), gotA[0]!.head);
+  assert.deepEqual(a.reader.interims, ['HTTP/1.1 100 Continue', 'HTTP/1.1 103 Early Hints']);
   assert.equal(`${gotB.status} ${gotB.bytes} ${gotB.mismatchAt}`, '200 5000 -1');
   assert.equal(`${gotC.status} ${gotC.text}`, '200 ok 30000 -1');
   assert.deepEqual(summary.bad, []);

@@ -233,6 +233,8 @@ export interface PatternOrigin {
  *  GET /chunked/S/N      chunked body, varied chunk sizes
  *  GET /chunkedsplit/S/N chunked body whose size lines and head are written byte by byte
  *  GET /split/S/N        head written byte by byte (1 ms apart), then a content-length body
+ *  GET /eof/S/N          body delimited by the end of the connection
+ *  GET /interim/S/N      100 (byte by byte) and 103 interim answers, then the final one
  *  POST /up/S/N[/slow]   body checked against pattern S; answers `ok <bytes> <first bad offset>`;
  *                        /slow: reading stops after the head until gate(S) (bounded), then is slow
  *  GET /upgrade/S/N      101, then N bytes of pattern S down while the up-stream is checked
@@ -303,6 +305,16 @@ function serveHttp(s: net.Socket, o: { gate?: (seed: number) => boolean }, uploa
         off += n;
       }
       await dribble(s, bytesOf('0\r\nX-End: yes\r\n\r\n'));
+    } else if (method === 'GET' && route === 'eof') {
+      // no framing: the body ends with the connection
+      s.write('HTTP/1.1 200 OK\r\nX-Framing: close\r\n\r\n');
+      await writeAll(s, patternOf(seed, len), 256 * 1024);
+      s.end();
+      return;
+    } else if (method === 'GET' && route === 'interim') {
+      // interim answers byte by byte, the last one in the same segment as the final head and body
+      await dribble(s, bytesOf('HTTP/1.1 100 Continue\r\n\r\n'));
+      s.write(Buffer.concat([Buffer.from(`HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: ${len}\r\n${conn}\r\n`), patternOf(seed, len)]));
     } else if (method === 'GET' && route === 'split') {
       await dribble(s, bytesOf(`HTTP/1.1 200 OK\r\nX-Split: byte-by-byte\r\nContent-Length: ${len}\r\n${conn}\r\n`));
       await writeAll(s, patternOf(seed, len));
@@ -455,6 +467,8 @@ export class ResponseReader {
   private readonly reads = { n: 0 };
   private ended = false;
   failure: Error | undefined;
+  /** Status lines of the interim (1xx) answers seen, in order. */
+  readonly interims: string[] = [];
 
   constructor(
     readonly socket: net.Socket,
@@ -506,6 +520,7 @@ export class ResponseReader {
         this.buf = Buffer.alloc(0);
         const status = Number(head.firstLine.split(' ')[1]);
         if (status >= 100 && status < 200 && status !== 101) {
+          this.interims.push(head.firstLine);
           data = rest;
           continue;
         }
