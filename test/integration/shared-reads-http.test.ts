@@ -15,6 +15,7 @@ import { freePort } from '../support/ports.js';
 import { bind, proxy, server } from '../support/runtime-config.js';
 import { startRuntime } from '../support/runtime-harness.js';
 import { bytesOf, chunked, dribble, httpBackground, httpClient, patternOf, startPatternOrigin, writeAll, type PatternOrigin } from '../support/raw-socket-traffic.js';
+import { until } from '../support/raw-socket-peers.js';
 
 type Cleanup = { after: (fn: () => unknown) => void };
 
@@ -96,6 +97,37 @@ test('large responses (content-length and chunked) to slow readers while other c
   assert.deepEqual(summary.bad, []);
   assert.ok(summary.requests > 0, 'background traffic ran');
   assert.ok(maxQueued > 0, 'the proxy queued bytes towards a slow reader (asynchronous writes)');
+});
+
+test('clients that reset while the proxy holds bytes for them do not disturb the other transfers', async (t) => {
+  const origin = await startPatternOrigin();
+  t.after(() => origin.close());
+  const px = await httpProxy(t, origin);
+  const bg = httpBackground(px.port, 3, 5000);
+  // resetters: wait until the proxy queued bytes for them (writes in flight from its slabs),
+  // then reset; their connections close with those writes still queued
+  const resets = Array.from({ length: 6 }, async (_, i) => {
+    const c = await httpClient(px.port, {});
+    t.after(() => c.socket.destroy());
+    c.socket.pause();
+    c.socket.write(`GET /cl/${60 + i}/${6 * MiB} HTTP/1.1\r\nHost: r\r\n\r\n`);
+    await until(() => (px.proxySideOf(c.socket)?.writableLength ?? 0) > 0, 5000, 'bytes queued for a resetter');
+    c.socket.resetAndDestroy();
+  });
+  const readers = [70, 71, 72].map(async (seed, i) => {
+    const c = await httpClient(px.port, { slow: { every: 4, pauseMs: 1 } });
+    t.after(() => c.socket.destroy());
+    const len = 3 * MiB + i;
+    const r = c.reader.expect({ kind: 'pattern', seed, len });
+    c.socket.write(`GET /${i === 1 ? 'chunked' : 'cl'}/${seed}/${len} HTTP/1.1\r\nHost: k\r\nConnection: close\r\n\r\n`);
+    const x = await r;
+    return `${seed}: ${x.status} ${x.bytes}/${len} bad ${x.mismatchAt}`;
+  });
+  await Promise.all(resets);
+  const got = await Promise.all(readers);
+  const summary = await bg.stop();
+  assert.deepEqual(got, [70, 71, 72].map((seed, i) => `${seed}: 200 ${3 * MiB + i}/${3 * MiB + i} bad -1`));
+  assert.deepEqual(summary.bad, []);
 });
 
 test('24 concurrent keep-alive clients, two different patterns each, half of them slow readers', async (t) => {

@@ -115,6 +115,35 @@ test('large downloads to slow readers while other connections run traffic', asyn
   );
 });
 
+test('clients that reset while the proxy holds bytes for them do not disturb the other streams', async (t) => {
+  const srv = await startStreamServer();
+  t.after(() => srv.close());
+  const px = await tcpProxies(t, [{ srv }]);
+  const bg = tcpBackground(px.ports[0]!, 3, 5000);
+  const resets = Array.from({ length: 6 }, async (_, i) => {
+    const x = await streamClient(px.ports[0]!, { seed: 60 + 2 * i, down: 6 * MiB, up: 1, gate: () => false });
+    t.after(() => x.socket.destroy());
+    await until(() => (px.proxySideOf(x.socket)?.writableLength ?? 0) > 0, 5000, 'bytes queued for a resetter');
+    x.socket.resetAndDestroy();
+  });
+  const readers = [80, 82, 84].map(async (seed, i) => {
+    const x = await streamClient(px.ports[0]!, { seed, down: 3 * MiB + i, up: 100_000, slow: { every: 4, pauseMs: 1 } });
+    t.after(() => x.socket.destroy());
+    await x.done;
+    return line(seed, x.down);
+  });
+  await Promise.all(resets);
+  const got = await Promise.all(readers);
+  const summary = await bg.stop();
+  assert.deepEqual(got, [80, 82, 84].map((seed, i) => `${seed}: ${3 * MiB + i}/${3 * MiB + i}, first bad byte -1`));
+  assert.deepEqual(summary.bad, []);
+  await until(() => [80, 82, 84].every((seed) => srv.results.some((r) => r.command.startsWith(`${seed} `))), 5000, 'the uploads');
+  assert.deepEqual(
+    srv.results.filter((r) => r.upMismatchAt >= 0),
+    [],
+  );
+});
+
 test('24 concurrent streams both ways at once, different patterns, half of them slow readers', async (t) => {
   const srv = await startStreamServer();
   t.after(() => srv.close());

@@ -373,7 +373,7 @@ function serveHttp(s: net.Socket, o: { gate?: (seed: number) => boolean }, uploa
         if (body.slow && o.gate !== undefined) {
           const gate = o.gate;
           s.pause();
-          void until(() => gate(seed), 5000, 'the upload gate')
+          void until(() => gate(seed) || s.destroyed, 5000, 'the upload gate')
             .catch(() => {})
             .then(() => s.resume());
         }
@@ -481,7 +481,7 @@ export class ResponseReader {
     socket.on('error', () => {});
     if (gate !== undefined) {
       socket.pause();
-      void until(gate, 5000, 'the read gate')
+      void until(() => gate() || socket.destroyed, 5000, 'the read gate')
         .catch(() => {})
         .then(() => socket.resume());
     }
@@ -703,7 +703,7 @@ export async function startStreamServer(o: { greet?: { seed: number; len: number
         if (slow && o.gate !== undefined) {
           const gate = o.gate;
           s.pause();
-          void until(() => gate(seed), 5000, 'the upload gate')
+          void until(() => gate(seed) || s.destroyed, 5000, 'the upload gate')
             .catch(() => {})
             .then(() => s.resume());
         }
@@ -773,7 +773,7 @@ export async function streamClient(
   const gate = c.gate;
   if (gate !== undefined) {
     socket.pause();
-    void until(() => gate(socket), 5000, 'the read gate')
+    void until(() => gate(socket) || socket.destroyed, 5000, 'the read gate')
       .catch(() => {})
       .then(() => socket.resume());
   }
