@@ -66,20 +66,37 @@ export interface TcpHandle {
 }
 
 type Binding = (name: string) => Record<string, unknown>;
-const binding = (process as unknown as { binding: Binding }).binding;
-const tcpWrap = binding('tcp_wrap') as {
+interface TcpWrapBinding {
   TCP: new (type: number) => TcpHandle;
   TCPConnectWrap: new () => ConnectReq;
   constants: { SOCKET: number; SERVER: number };
-};
-const streamWrap = binding('stream_wrap') as {
+}
+interface StreamWrapBinding {
   WriteWrap: new () => StreamReq;
   ShutdownWrap: new () => StreamReq;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
   kArrayBufferOffset: number;
   kLastWriteWasAsync: number;
-};
+}
+
+/** Node's bindings, or undefined where this Node has none (then node:net is used everywhere). */
+function loadBindings(): { tcp: TcpWrapBinding; stream: StreamWrapBinding } | undefined {
+  try {
+    const binding = (process as unknown as { binding?: Binding }).binding;
+    if (typeof binding !== 'function') return undefined;
+    const tcp = binding('tcp_wrap') as unknown as TcpWrapBinding;
+    const stream = binding('stream_wrap') as unknown as StreamWrapBinding;
+    if (typeof tcp.TCP !== 'function' || typeof stream.WriteWrap !== 'function' || !(stream.streamBaseState instanceof Int32Array)) return undefined;
+    if (typeof (tcp.TCP.prototype as { useUserBuffer?: unknown }).useUserBuffer !== 'function') return undefined;
+    return { tcp, stream };
+  } catch {
+    return undefined;
+  }
+}
+const bindings = loadBindings();
+const tcpWrap = (bindings?.tcp ?? { TCP: class {}, TCPConnectWrap: class {}, constants: { SOCKET: 0, SERVER: 1 } }) as TcpWrapBinding;
+const streamWrap = (bindings?.stream ?? { WriteWrap: class {}, ShutdownWrap: class {}, streamBaseState: new Int32Array(8), kReadBytesOrError: 0, kArrayBufferOffset: 1, kLastWriteWasAsync: 2 }) as StreamWrapBinding;
 const { TCP, TCPConnectWrap } = tcpWrap;
 const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kArrayBufferOffset, kLastWriteWasAsync } = streamWrap;
 const UV_EOF = -4095;
@@ -758,7 +775,10 @@ export function acceptRaw(
   return true;
 }
 
-/** True unless TSPROXY_NET_SOCKETS=1 asks for plain node:net sockets everywhere. */
-export const rawSocketsEnabled = process.env.TSPROXY_NET_SOCKETS !== '1';
+/**
+ * True unless TSPROXY_NET_SOCKETS=1 asks for plain node:net sockets everywhere, or this Node has
+ * no usable TCP binding (then node:net is used without being asked).
+ */
+export const rawSocketsEnabled = bindings !== undefined && process.env.TSPROXY_NET_SOCKETS !== '1';
 /** Shared reads (see SHARED) unless TSPROXY_SHARED_READS=0. */
 const sharedReadsEnabled = process.env.TSPROXY_SHARED_READS !== '0';
