@@ -232,7 +232,6 @@ test("corked writes answer false past 16 KiB; 'drain' follows the uncork", async
 
 test(
   'destroy() while connecting: the held writes\' callbacks get an error and writableLength drops to 0 (as node:net)',
-  { todo: 'bug: closeHandle() drops heldCallbacks without calling them and leaves heldBytes, so writableLength stays > 0 after destroy' },
   async (t) => {
     const srv = await listenNet();
     t.after(() => srv.close());
@@ -667,7 +666,6 @@ test('setTimeout(0) cancels the timeout', async (t) => {
 
 test(
   "setTimeout(ms): after a 'timeout', activity re-arms it and it fires again (as node:net)",
-  { todo: "bug: RawSocket's 'timeout' is one-shot: CoarseTimeouts.run() zeroes deadlineMs, so later activity (refresh) never re-arms it; node:net's re-fires" },
   async (t) => {
     const { raw, peer } = await connectedPair(t);
     let fired = 0;
