@@ -208,6 +208,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   /** Or, while corked, in one recycled slab (holdInSlab()). */
   private heldSlab: Buffer | undefined = undefined;
   private corked = 0;
+  /** Inside connected(): writes queue behind those held while connecting. */
+  private holdingAfterConnect = false;
   /** Bytes in writes libuv has queued (not yet on the wire). */
   private queuedBytes = 0;
   private needDrain = false;
@@ -295,8 +297,12 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     }
     this.pending = false;
     if (this.flowing) this.startReading();
-    this.flushHeld();
+    // 'connect' first (as node:net), but what its handlers write still queues behind the
+    // writes held while connecting; then they all leave, and 'drain' (if owed) follows
+    this.holdingAfterConnect = true;
     this.emit('connect');
+    this.holdingAfterConnect = false;
+    this.flushHeld();
     if (this.writableEnded && !this.destroyed) this.shutdownNow();
   }
 
@@ -386,8 +392,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
       return false;
     }
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (this.pending || this.corked > 0) {
-      if (this.pending || !this.holdInSlab(buf)) (this.held ??= []).push(own(buf));
+    if (this.pending || this.corked > 0 || this.holdingAfterConnect) {
+      if (this.pending || this.holdingAfterConnect || !this.holdInSlab(buf)) (this.held ??= []).push(own(buf));
       (this.heldCallbacks ??= []).push(cb);
       this.heldBytes += buf.length;
       if (this.heldBytes + this.queuedBytes >= HIGH_WATER) {
@@ -534,7 +540,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (this.destroyed || this.writableEnded) return this;
     if (data !== undefined) this.write(data);
     this.writableEnded = true;
-    if (!this.pending) {
+    // while connecting (or inside 'connect'), connected() shuts down after the held writes
+    if (!this.pending && !this.holdingAfterConnect) {
       if (this.corked > 0) {
         this.corked = 0;
         this.flushHeld();
