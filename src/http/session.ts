@@ -7,6 +7,14 @@ import type { ProxySocket as Socket } from '../io/socket.js';
 import { RawSocket, own } from '../io/raw-socket.js';
 import { CoarseTimeouts, type Expiring } from '../runtime/timeouts.js';
 
+/**
+ * Client bytes for a server socket: a RawSocket copies a shared-read chunk itself when it has
+ * to keep it; any other socket (a test hook's node:net socket) gets a copy.
+ */
+function writable(socket: Socket, b: Buffer): Buffer {
+  return socket instanceof RawSocket ? b : own(b);
+}
+
 /** For a ProxyRuntime without the runtime's coarse timeouts (unit tests). */
 const fallbackTimeouts = new CoarseTimeouts();
 import type { ErrorCode } from '../config/model.js';
@@ -298,7 +306,7 @@ class HttpSession implements Expiring {
     if (tx.phase === 'tunnel') {
       tx.bytesFromClient += d.length;
       const conn = tx.conn;
-      if (conn !== undefined && !conn.socket.write(d)) {
+      if (conn !== undefined && !conn.socket.write(writable(conn.socket, d))) {
         this.serverBackpressure = true;
         this.updateClientFlow();
       }
@@ -605,7 +613,7 @@ class HttpSession implements Expiring {
   private writeServer(tx: Transaction, b: Buffer): void {
     const conn = tx.conn;
     if (conn === undefined || conn.socket.destroyed) return;
-    if (!conn.socket.write(b)) {
+    if (!conn.socket.write(writable(conn.socket, b))) {
       this.serverBackpressure = true;
     }
   }

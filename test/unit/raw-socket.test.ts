@@ -204,7 +204,6 @@ test("write() before connect answers false past 16 KiB; 'drain' follows the conn
 
 test(
   "writes held while connecting: 'connect' comes before 'drain' (as node:net)",
-  { todo: "bug: connected() flushes the held writes (which may emit 'drain' synchronously) before it emits 'connect'" },
   async (t) => {
     const srv = await listenNet((s) => s.resume());
     t.after(() => srv.close());
