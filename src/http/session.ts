@@ -1059,7 +1059,10 @@ class HttpSession implements Expiring {
     }
     if (!keepClient) {
       this.queueLog(tx);
-      this.closeClient(false);
+      // a client that announced `Connection: close` and whose request was read to its end sends
+      // nothing more: the connection closes after the response (FIN, then close) without
+      // waiting for the client's own FIN
+      this.closeClient(false, tx.reqDone && head.connection.close && this.inBuf === undefined && !this.clientEnded);
       return;
     }
     this.accountBytes(tx);
@@ -1253,7 +1256,7 @@ class HttpSession implements Expiring {
    * Ends the client connection. Pending bytes are flushed and incoming ones discarded (so that
    * a page is not lost to a reset), then the socket is destroyed after LINGER_MS at most.
    */
-  private closeClient(hard: boolean): void {
+  private closeClient(hard: boolean, nothingMoreComes = false): void {
     if (this.closed) return;
     this.dropHeadTimer();
     this.dropIdles();
@@ -1266,6 +1269,11 @@ class HttpSession implements Expiring {
     this.closing = true;
     this.inBuf = undefined;
     this.client.setTimeout(0);
+    if (nothingMoreComes && this.client instanceof RawSocket) {
+      // the kernel finishes the close (the client's FIN, TIME_WAIT) without waking us again
+      this.client.destroySoon();
+      return;
+    }
     this.client.end();
     this.updateClientFlow();
     this.lingering = true;
