@@ -274,6 +274,9 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     req.oncomplete = onConnectComplete;
     err = v6 ? handle.connect6(req, opts.host, opts.port) : handle.connect(req, opts.host, opts.port);
     if (err !== 0) process.nextTick(failConnect, s, uvError(err, 'connect', opts.host, opts.port));
+    // reading is armed now, with the connect: libuv then registers the descriptor for both at
+    // once (one epoll_ctl fewer than arming it on 'connect'); nothing can be read before then
+    else if (handle.readStart() === 0) s.reading = true;
     return s;
   }
 
@@ -297,6 +300,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     }
     this.pending = false;
     if (this.flowing) this.startReading();
+    else this.stopReading();
     // 'connect' first (as node:net), but what its handlers write still queues behind the
     // writes held while connecting; then they all leave, and 'drain' (if owed) follows
     this.holdingAfterConnect = true;
@@ -580,7 +584,14 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   destroySoon(): void {
     if (this.writableFinished) this.destroy();
-    else {
+    else if (!this.pending && this.queuedBytes === 0 && this.heldBytes === 0 && this.corked === 0) {
+      // everything written is in the kernel already: close() sends it, then the FIN (no
+      // shutdown() and its completion callback first)
+      this.writableEnded = true;
+      this.writableFinished = true;
+      this.emit('finish');
+      this.destroy();
+    } else {
       this.destroyAfterFinish = true;
       this.end();
     }
