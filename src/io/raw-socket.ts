@@ -191,6 +191,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   destroyed = false;
   pending: boolean;
+  /** Told of the connect's outcome instead of (before) 'connect'/'error' listeners: the connector. */
+  connectWatcher: { connected(): void; errored(err: NodeJS.ErrnoException): void } | undefined = undefined;
   /** end() was called. */
   writableEnded = false;
   /** The shutdown went through (after every queued write). */
@@ -303,8 +305,14 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     else this.stopReading();
     // 'connect' first (as node:net), but what its handlers write still queues behind the
     // writes held while connecting; then they all leave, and 'drain' (if owed) follows
-    this.holdingAfterConnect = true;
-    this.emit('connect');
+    // (only needed when something is held: otherwise writes from 'connect' go straight out)
+    this.holdingAfterConnect = this.held !== undefined;
+    const w = this.connectWatcher;
+    if (w !== undefined) {
+      this.connectWatcher = undefined;
+      w.connected();
+    }
+    if (!this.destroyed) this.emit('connect');
     this.holdingAfterConnect = false;
     this.flushHeld();
     if (this.writableEnded && !this.destroyed) this.shutdownNow();
@@ -763,6 +771,11 @@ function emitClose(s: RawSocket, hadError: boolean): void {
 }
 
 function emitError(s: RawSocket, err: Error): void {
+  const w = s.connectWatcher;
+  if (w !== undefined) {
+    s.connectWatcher = undefined;
+    w.errored(err);
+  }
   // node:net would throw without a listener; a proxy never lets a peer's error take it down
   if (s.listenerCount('error') > 0) s.emit('error', err);
 }

@@ -219,9 +219,13 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
     }
     const s = socket as AttemptSocket;
     this.socket = s;
-    s[ATTEMPT] = this;
-    s.on('connect', onSocketConnect);
-    s.on('error', onSocketError);
+    // a RawSocket reports to its watcher directly (no listeners, no property added to it)
+    if (socket instanceof RawSocket) socket.connectWatcher = this;
+    else {
+      s[ATTEMPT] = this;
+      s.on('connect', onSocketConnect);
+      s.on('error', onSocketError);
+    }
     const ms = cfg.connectTimeoutMs;
     if (ms > 0) this.proxy.timeouts.arm(this, ms);
   }
@@ -234,11 +238,15 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
   connected(): void {
     const socket = this.socket!;
     this.clearTimer();
-    socket.removeListener('connect', onSocketConnect);
-    socket.removeListener('error', onSocketError);
-    socket[ATTEMPT] = undefined;
-    // an engine attaches its own handlers; this one only keeps a late error from crashing
-    socket.on('error', noop);
+    if (socket instanceof RawSocket) socket.connectWatcher = undefined;
+    else {
+      socket.removeListener('connect', onSocketConnect);
+      socket.removeListener('error', onSocketError);
+      socket[ATTEMPT] = undefined;
+      // an engine attaches its own handlers; this one only keeps a late error from crashing
+      // (a RawSocket never throws for an unheard error)
+      socket.on('error', noop);
+    }
     this.socket = undefined;
     const o = this.proxy.config.options;
     if (o.tcpka || o.srvtcpka) socket.setKeepAlive(true);
@@ -292,10 +300,13 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
     const s = this.socket;
     if (s === undefined) return;
     this.socket = undefined;
-    s.removeListener('connect', onSocketConnect);
-    s.removeListener('error', onSocketError);
-    s[ATTEMPT] = undefined;
-    s.on('error', noop);
+    if (s instanceof RawSocket) s.connectWatcher = undefined;
+    else {
+      s.removeListener('connect', onSocketConnect);
+      s.removeListener('error', onSocketError);
+      s[ATTEMPT] = undefined;
+      s.on('error', noop);
+    }
     s.destroy();
   }
 

@@ -2,6 +2,7 @@
 // listeners and servers, admits accepted connections under the global and per-proxy maxconn,
 // and implements start / pause / resume / softStop / stop. Owns everything it starts; no
 // module-global state, so several runtimes can live in one process.
+import { RawSocket } from '../io/raw-socket.js';
 import type { ProxySocket as Socket } from '../io/socket.js';
 import type { Config, ProxyConfig } from '../config/model.js';
 import { reportProxyEvent, type ProxyEvent } from '../log/events.js';
@@ -209,7 +210,8 @@ export class Runtime implements RuntimeControl {
   }
 
   private onAccept(proxy: Proxy, listener: Listener, socket: Socket): void {
-    socket.on('error', ignoreError);
+    // (a RawSocket never throws for an error nobody listens to)
+    if (!(socket instanceof RawSocket)) socket.on('error', ignoreError);
     if (proxy.stopped || this.stopped) {
       socket.destroy();
       return;
