@@ -35,6 +35,20 @@ function onSocketError(this: AttemptSocket, err: NodeJS.ErrnoException): void {
   this[ATTEMPT]?.errored(err);
 }
 
+/** The attempt stops watching its socket (connected, failed or given up). */
+function unwatch(socket: AttemptSocket): void {
+  if (socket instanceof RawSocket) {
+    socket.connectWatcher = undefined;
+    return;
+  }
+  socket.removeListener('connect', onSocketConnect);
+  socket.removeListener('error', onSocketError);
+  socket[ATTEMPT] = undefined;
+  // an engine attaches its own handlers; this one only keeps a late error from crashing (a
+  // RawSocket never throws for an unheard error)
+  socket.on('error', noop);
+}
+
 function start(attempt: ConnectAttempt): void {
   attempt.start();
 }
@@ -238,15 +252,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
   connected(): void {
     const socket = this.socket!;
     this.clearTimer();
-    if (socket instanceof RawSocket) socket.connectWatcher = undefined;
-    else {
-      socket.removeListener('connect', onSocketConnect);
-      socket.removeListener('error', onSocketError);
-      socket[ATTEMPT] = undefined;
-      // an engine attaches its own handlers; this one only keeps a late error from crashing
-      // (a RawSocket never throws for an unheard error)
-      socket.on('error', noop);
-    }
+    unwatch(socket);
     this.socket = undefined;
     const o = this.proxy.config.options;
     if (o.tcpka || o.srvtcpka) socket.setKeepAlive(true);
@@ -300,13 +306,7 @@ export class ConnectAttempt implements PendingConnect, QueuedSession, Expiring {
     const s = this.socket;
     if (s === undefined) return;
     this.socket = undefined;
-    if (s instanceof RawSocket) s.connectWatcher = undefined;
-    else {
-      s.removeListener('connect', onSocketConnect);
-      s.removeListener('error', onSocketError);
-      s[ATTEMPT] = undefined;
-      s.on('error', noop);
-    }
+    unwatch(s);
     s.destroy();
   }
 

@@ -6,23 +6,10 @@ import net from 'node:net';
 import os from 'node:os';
 import type { EventEmitter } from 'node:events';
 import { acceptRaw, type RawSocket } from '../../src/io/raw-socket.js';
+import { within } from './http-harness.js';
 
-/** Rejects after `ms` unless `p` settled first. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
+/** Rejects after `ms` unless `p` settled first (the HTTP harness's helper). */
+export { within };
 
 /** The arguments of the next `event` on `e` (bounded). */
 export function next(e: EventEmitter, event: string, ms = 5000): Promise<unknown[]> {
