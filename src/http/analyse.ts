@@ -44,10 +44,12 @@ function captureHeaders(lines: readonly string[], captures: readonly HeaderCaptu
  * so a client cannot have them stripped by naming them (notes/ecosystem.md §3.1 item 6).
  */
 function dropConnectionListed(lines: string[], tokens: readonly string[]): string[] {
+  // the usual case (no token, or only close/keep-alive/upgrade): nothing to drop, nothing built
+  let extra = false;
+  for (const t of tokens) if (!KEPT_TOKENS.has(t)) extra = true;
+  if (!extra) return lines;
   const drop = new Set<string>();
   for (const t of tokens) if (!KEPT_TOKENS.has(t) && !PROTECTED.has(t)) drop.add(t);
-  const extra = tokens.some((t) => !KEPT_TOKENS.has(t));
-  if (!extra) return lines;
   const out: string[] = [lines[0]!];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;

@@ -73,12 +73,16 @@ export function scanHead(buf: Buffer, from: number, skipLeadingEmptyLines: boole
  * in Node than cork + writev of two.
  */
 export function serializeHead(lines: readonly string[], body?: Buffer): Buffer {
-  let text = '';
-  for (const line of lines) text += line + '\r\n';
-  text += '\r\n';
-  if (body === undefined) return Buffer.from(text, 'latin1');
-  const out = Buffer.allocUnsafe(text.length + body.length);
+  // one flat string (join), written straight into the buffer: no per-line intermediate strings
+  if (lines.length === 0) return body === undefined ? Buffer.from('\r\n') : Buffer.concat([Buffer.from('\r\n'), body]);
+  const text = lines.join('\r\n');
+  const n = text.length + 4;
+  const out = Buffer.allocUnsafe(n + (body === undefined ? 0 : body.length));
   out.write(text, 0, 'latin1');
-  body.copy(out, text.length);
+  out[n - 4] = 0x0d;
+  out[n - 3] = 0x0a;
+  out[n - 2] = 0x0d;
+  out[n - 1] = 0x0a;
+  if (body !== undefined) out.set(body, n);
   return out;
 }
