@@ -43,11 +43,15 @@ function captureHeaders(lines: readonly string[], captures: readonly HeaderCaptu
  * Connection line keeps only close/keep-alive/upgrade. Done before our own headers are added,
  * so a client cannot have them stripped by naming them (notes/ecosystem.md §3.1 item 6).
  */
+/** Connection names a header to drop (a token other than close/keep-alive/upgrade). */
+function namesHopByHop(tokens: readonly string[]): boolean {
+  for (const t of tokens) if (!KEPT_TOKENS.has(t)) return true;
+  return false;
+}
+
 function dropConnectionListed(lines: string[], tokens: readonly string[]): string[] {
   // the usual case (no token, or only close/keep-alive/upgrade): nothing to drop, nothing built
-  let extra = false;
-  for (const t of tokens) if (!KEPT_TOKENS.has(t)) extra = true;
-  if (!extra) return lines;
+  if (!namesHopByHop(tokens)) return lines;
   const drop = new Set<string>();
   for (const t of tokens) if (!KEPT_TOKENS.has(t) && !PROTECTED.has(t)) drop.add(t);
   const out: string[] = [lines[0]!];
@@ -94,19 +98,29 @@ export interface RequestAnalysis<S> {
   readonly serverClose: boolean;
 }
 
+/** The X-Forwarded-For line of the last client address seen (most requests repeat it). */
+let lastForwardedFor = { address: '', line: '' };
+function forwardedForLine(address: string): string {
+  if (lastForwardedFor.address !== address) lastForwardedFor = { address, line: `X-Forwarded-For: ${address}` };
+  return lastForwardedFor.line;
+}
+
 export function analyseRequest<S>(px: CompiledProxy, head: RequestHead, ctx: RequestContext<S>): RequestAnalysis<S> {
   const cfg = px.config;
   const captures = captureHeaders(head.headers, px.requestCaptures, 0);
-  let lines = [head.requestLine, ...head.headers];
-  lines = dropConnectionListed(lines, head.connection.tokens);
+  // the head's own lines (request line first), rebuilt only when hop-by-hop headers are dropped
+  const headers = head.headers;
+  const tokens = head.connection.tokens;
+  const lines = namesHopByHop(tokens) ? dropConnectionListed([head.requestLine, ...headers], tokens) : undefined;
+  const count = lines !== undefined ? lines.length : headers.length + 1;
   const state = newRuleState();
   const cookie = newRequestCookieState<S>();
   const rules = cfg.requestRules;
   // decision: keep `Connection: Upgrade` intact under httpclose (notes/ecosystem.md §3.1 item 8)
   const closeHeaders = px.httpclose && !head.upgrade;
   const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    let line: string | null = lines[i]!;
+  for (let i = 0; i < count; i++) {
+    let line: string | null = lines !== undefined ? lines[i]! : i === 0 ? head.requestLine : headers[i - 1]!;
     if (i > 0 && closeHeaders && isHeader(line, 'connection')) continue; // deleted, rules not applied
     if (rules.length > 0) {
       const original: string = line;
@@ -136,7 +150,7 @@ export function analyseRequest<S>(px: CompiledProxy, head: RequestHead, ctx: Req
   // insertions in legacy wire order (decision 11)
   if (closeHeaders) out.push('Connection: close');
   if (px.forwardForClient !== undefined && px.forwardForClient(ctx.clientAddress)) {
-    out.push(`X-Forwarded-For: ${ctx.clientAddress}`);
+    out.push(forwardedForLine(ctx.clientAddress));
   }
   for (const add of px.requestAddsWire) out.push(add);
   const first = out[0] ?? '';

@@ -158,12 +158,33 @@ const CL_RE = /^[0-9]{1,16}$/;
 /** The text after `Content-Length:` in its usual spelling. */
 const CL_CANONICAL_RE = /^ ?[0-9]+$/;
 
+/** No Connection header: shared by every head without one (never modified). */
+const NO_CONNECTION_TOKENS: ConnectionInfo = Object.freeze({ close: false, keepAlive: false, upgrade: false, tokens: Object.freeze([]) as readonly string[] });
+
+/**
+ * True if the value of header line `line` (name already matched, colon at the name's end) is
+ * `lowerToken` alone, any case, with optional whitespace around it.
+ */
+function isHeaderValue(line: string, lowerToken: string): boolean {
+  let a = line.indexOf(':') + 1;
+  let b = line.length;
+  while (a < b && (line.charCodeAt(a) === 0x20 || line.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (line.charCodeAt(b - 1) === 0x20 || line.charCodeAt(b - 1) === 0x09)) b--;
+  if (b - a !== lowerToken.length) return false;
+  for (let i = 0; i < lowerToken.length; i++) {
+    let c = line.charCodeAt(a + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== lowerToken.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Collects and checks the framing headers; a string is the rejection reason. */
 function framingHeaders(headers: readonly string[]): FramingHeaders | string {
   let contentLength: number | undefined;
   let contentLengthRepeated = false;
   let codings: string[] | undefined;
-  const tokens: string[] = [];
+  let tokens: string[] | undefined;
   let upgradeHeader = false;
   let expectContinue = false;
   for (const line of headers) {
@@ -197,7 +218,11 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
       if (v === '') return 'empty Transfer-Encoding';
       splitList(v, codings);
     } else if (isHeader(line, 'connection')) {
-      splitList(headerValue(line), tokens);
+      tokens ??= [];
+      // the usual single token, compared in place: no value, trimmed or lower-cased copy
+      if (isHeaderValue(line, 'keep-alive')) tokens.push('keep-alive');
+      else if (isHeaderValue(line, 'close')) tokens.push('close');
+      else splitList(headerValue(line), tokens);
     } else if (isHeader(line, 'upgrade')) {
       upgradeHeader = true;
     } else if (isHeader(line, 'expect')) {
@@ -208,12 +233,15 @@ function framingHeaders(headers: readonly string[]): FramingHeaders | string {
     contentLength,
     contentLengthRepeated,
     codings,
-    connection: {
-      close: tokens.includes('close'),
-      keepAlive: tokens.includes('keep-alive'),
-      upgrade: tokens.includes('upgrade'),
-      tokens,
-    },
+    connection:
+      tokens === undefined
+        ? NO_CONNECTION_TOKENS
+        : {
+            close: tokens.includes('close'),
+            keepAlive: tokens.includes('keep-alive'),
+            upgrade: tokens.includes('upgrade'),
+            tokens,
+          },
     upgradeHeader,
     expectContinue,
   };
