@@ -76,6 +76,8 @@ function dropConnectionListed(lines: string[], tokens: readonly string[]): strin
 export interface RequestContext<S> {
   /** Client address as logged (IPv4-mapped shown as IPv4). */
   readonly clientAddress: string;
+  /** `X-Forwarded-For: <clientAddress>`, built once per connection by the caller (optional). */
+  readonly forwardedForLine?: string;
   readonly persist: boolean;
   readonly lookup: CookieLookup<S>;
   /** appsession lookup by key (first `len` chars), undefined when appsession is off. */
@@ -96,13 +98,6 @@ export interface RequestAnalysis<S> {
   readonly isPost: boolean;
   /** The forwarded request asks the server to close (httpclose or the client's own close). */
   readonly serverClose: boolean;
-}
-
-/** The X-Forwarded-For line of the last client address seen (most requests repeat it). */
-let lastForwardedFor = { address: '', line: '' };
-function forwardedForLine(address: string): string {
-  if (lastForwardedFor.address !== address) lastForwardedFor = { address, line: `X-Forwarded-For: ${address}` };
-  return lastForwardedFor.line;
 }
 
 export function analyseRequest<S>(px: CompiledProxy, head: RequestHead, ctx: RequestContext<S>): RequestAnalysis<S> {
@@ -150,7 +145,7 @@ export function analyseRequest<S>(px: CompiledProxy, head: RequestHead, ctx: Req
   // insertions in legacy wire order (decision 11)
   if (closeHeaders) out.push('Connection: close');
   if (px.forwardForClient !== undefined && px.forwardForClient(ctx.clientAddress)) {
-    out.push(forwardedForLine(ctx.clientAddress));
+    out.push(ctx.forwardedForLine ?? `X-Forwarded-For: ${ctx.clientAddress}`);
   }
   for (const add of px.requestAddsWire) out.push(add);
   const first = out[0] ?? '';

@@ -120,6 +120,8 @@ const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 class HttpSession implements Expiring {
   private readonly px: CompiledProxy;
   private readonly clientAddress: string;
+  /** Built on the first request that needs it, reused by the connection's next ones. */
+  private forwardedForLine: string | undefined;
   private readonly clientPort: number;
   private readonly frontendPort: number;
   private readonly clitimeoutMs: number;
@@ -387,6 +389,7 @@ class HttpSession implements Expiring {
     const appTable = cfg.appsession === undefined ? undefined : this.appsessionTable();
     const analysis = analyseRequest<ServerRuntime>(this.px, head, {
       clientAddress: this.clientAddress,
+      forwardedForLine: this.px.forwardForClient === undefined ? undefined : (this.forwardedForLine ??= `X-Forwarded-For: ${this.clientAddress}`),
       persist: cfg.options.persist,
       lookup: (v) => this.proxy.findServerByCookie(v),
       appsessionLookup: appTable === undefined ? undefined : (k) => this.appsessionServer(appTable, k),
