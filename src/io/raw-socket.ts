@@ -216,6 +216,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   private queuedBytes = 0;
   private needDrain = false;
   private destroyAfterFinish = false;
+  /** shutdown() went to libuv (once: end() inside 'connect' must not issue a second). */
+  private shutdownIssued = false;
   /** Data read while nobody listened for 'data' (between connect and the engine attaching). */
   private unread: Buffer[] | undefined = undefined;
   private eofPending = false;
@@ -565,7 +567,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   /** libuv runs the shutdown after the writes it has queued. */
   private shutdownNow(): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.shutdownIssued) return;
+    this.shutdownIssued = true;
     const req = new ShutdownWrap();
     req.oncomplete = onShutdownComplete;
     req.handle = this.handle;

@@ -189,6 +189,25 @@ test('connect from a local port already in use: EADDRINUSE then close(true)', as
   assert.equal(closes.hadError(), true);
 });
 
+test("end() inside a 'connect' handler: what the handler wrote arrives, then the FIN, no error", async (t) => {
+  const srv = await listenNet();
+  t.after(() => srv.close());
+  const raw = rawConnect(t, { host: '127.0.0.1', port: srv.port });
+  let err: Error | undefined;
+  raw.on('error', (e: Error) => (err = e));
+  raw.on('connect', () => {
+    raw.write(pattern(21, 0, 5000));
+    raw.end();
+  });
+  const peer = await srv.next();
+  assert.ok((await readToEnd(peer)).equals(pattern(21, 0, 5000)));
+  peer.end();
+  const closes = closeCounter(raw);
+  await closes.settled();
+  assert.equal(err, undefined);
+  assert.equal(closes.hadError(), false);
+});
+
 test("write() before connect answers false past 16 KiB; 'drain' follows the connect", async (t) => {
   const srv = await listenNet();
   t.after(() => srv.close());
