@@ -329,19 +329,23 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
       // nobody listens yet (a fresh server connection before its engine attached): keep it
       (this.unread ??= []).push(own(buf));
       this.stopReading();
-      this.once('newListener', this.onNewListener);
+      this.awaitDataListener();
       return;
     }
     this.emit('data', buf);
   }
 
-  private readonly onNewListener = (event: string | symbol): void => {
-    if (event !== 'data') {
-      this.once('newListener', this.onNewListener);
-      return;
-    }
-    process.nextTick(() => this.replayUnread());
-  };
+  /** Replays what was kept once a 'data' listener comes (the closure only exists then). */
+  private awaitDataListener(): void {
+    const onNewListener = (event: string | symbol): void => {
+      if (event !== 'data') {
+        this.once('newListener', onNewListener);
+        return;
+      }
+      process.nextTick(() => this.replayUnread());
+    };
+    this.once('newListener', onNewListener);
+  }
 
   private replayUnread(): void {
     const bufs = this.unread;
