@@ -117,6 +117,29 @@ function connectCallback(attempt: ConnectWait): (result: ConnectResult) => void 
 /** Per-proxy appsession tables (spec §7.7), keyed by the running proxy. */
 const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 
+/** A session method handling one socket event (its argument, then the connection or undefined). */
+type SessionHandlerFn = (this: HttpSession, a: never, ctx: never) => void;
+
+/** What a RawSocket carries for the shared listeners: its session and connection (undefined: the client). */
+interface SessionRef {
+  readonly session: HttpSession;
+  readonly ctx: unknown;
+}
+
+/** One listener function per handler, shared by every RawSocket (built on first use). */
+const sharedListeners = new Map<SessionHandlerFn, (this: RawSocket, a: unknown) => void>();
+function sharedListener(handler: SessionHandlerFn): (this: RawSocket, a: unknown) => void {
+  let fn = sharedListeners.get(handler);
+  if (fn === undefined) {
+    fn = function (this: RawSocket, a: unknown): void {
+      const ref = this.sessionRef as SessionRef;
+      ref.session.runListener(handler, a, ref.ctx);
+    };
+    sharedListeners.set(handler, fn);
+  }
+  return fn;
+}
+
 class HttpSession implements Expiring {
   private readonly px: CompiledProxy;
   private readonly clientAddress: string;
@@ -175,7 +198,7 @@ class HttpSession implements Expiring {
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
     // reads into the shared buffer: what is kept past onClientData is copied (own())
     if (c instanceof RawSocket) c.shareReads();
-    // one closure per event (memory per idle connection); the handlers are prototype methods
+    // the handlers are prototype methods; see listen()
     this.listen(c, 'data', this.onClientData, undefined);
     this.listen(c, 'end', this.onClientEnd, undefined);
     this.listen(c, 'error', this.onClientGone, undefined);
@@ -196,6 +219,13 @@ class HttpSession implements Expiring {
    * argument; an exception ends this session instead of the process (see guard()).
    */
   private listen<C, A>(socket: Socket, event: string, handler: (this: HttpSession, a: A, ctx: C) => void, ctx: C): void {
+    if (socket instanceof RawSocket) {
+      // a RawSocket carries its session and connection: the listener is shared by every socket
+      // (no closure per socket and event, which an idle keep-alive connection would keep)
+      if (socket.sessionRef === undefined) socket.sessionRef = { session: this, ctx };
+      socket.on(event, sharedListener(handler as SessionHandlerFn));
+      return;
+    }
     socket.on(event, (a: A) => {
       try {
         handler.call(this, a, ctx);
@@ -203,6 +233,15 @@ class HttpSession implements Expiring {
         this.crash(err);
       }
     });
+  }
+
+  /** Runs a shared listener's handler for this session; an exception ends the session only. */
+  runListener(handler: SessionHandlerFn, a: unknown, ctx: unknown): void {
+    try {
+      (handler as (this: HttpSession, a: unknown, ctx: unknown) => void).call(this, a, ctx);
+    } catch (err) {
+      this.crash(err);
+    }
   }
 
   private guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {

@@ -191,6 +191,8 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   destroyed = false;
   pending: boolean;
+  /** An engine's own reference (its session and connection), for listeners shared by every socket. */
+  sessionRef: unknown = undefined;
   /** Told of the connect's outcome instead of (before) 'connect'/'error' listeners: the connector. */
   connectWatcher: { connected(): void; errored(err: NodeJS.ErrnoException): void } | undefined = undefined;
   /** end() was called. */
