@@ -19,7 +19,7 @@ function writable(socket: Socket, b: Buffer): Buffer {
 const fallbackTimeouts = new CoarseTimeouts();
 import type { ErrorCode } from '../config/model.js';
 import { LOG_ALERT } from '../log/types.js';
-import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler } from '../runtime/types.js';
+import type { ConnectRequest, ConnectResult, ProxyRuntime, ServerRuntime, SessionHandler, SoftStopWatcher } from '../runtime/types.js';
 import { analyseRequest, analyseResponse } from './analyse.js';
 import { AppSessionTable } from './appsession.js';
 import { ChunkedDecoder } from './chunked.js';
@@ -140,7 +140,10 @@ function sharedListener(handler: SessionHandlerFn): (this: RawSocket, a: unknown
   return fn;
 }
 
-class HttpSession implements Expiring {
+/** Marks a session registered through ProxyRuntime.watchSoftStop (no closure of its own). */
+const unwatchSoftStop = (): void => {};
+
+class HttpSession implements Expiring, SoftStopWatcher {
   private readonly px: CompiledProxy;
   private readonly clientAddress: string;
   /** Built on the first request that needs it, reused by the connection's next ones. */
@@ -205,7 +208,10 @@ class HttpSession implements Expiring {
     this.listen(c, 'close', this.onClientClose, undefined);
     this.listen(c, 'drain', this.onClientDrain, undefined);
     this.listen(c, 'timeout', this.onClientTimeout, undefined);
-    if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(this.guard(() => this.onSoftStop()));
+    if (this.proxy.watchSoftStop !== undefined) {
+      this.proxy.watchSoftStop(this);
+      this.unregisterSoftStop = unwatchSoftStop;
+    } else if (this.proxy.onSoftStop !== undefined) this.unregisterSoftStop = this.proxy.onSoftStop(this.guard(() => this.onSoftStop()));
     this.newTransaction(this.acceptTimeMs);
   }
 
@@ -1244,7 +1250,8 @@ class HttpSession implements Expiring {
     this.closed = true;
     if (this.dbg !== undefined) this.dbg.clientGone();
     if (this.softStopTimer !== undefined) clearTimeout(this.softStopTimer);
-    if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
+    if (this.unregisterSoftStop === unwatchSoftStop) this.proxy.unwatchSoftStop?.(this);
+    else if (this.unregisterSoftStop !== undefined) this.unregisterSoftStop();
     this.unregisterSoftStop = undefined;
     this.dropHeadTimer();
     if (this.lingering) this.headTimeouts.disarm(this);
@@ -1273,6 +1280,15 @@ class HttpSession implements Expiring {
    * next request, which would be lost in a reset — but answered once more with
    * `Connection: close`; if nothing comes within SOFT_STOP_IDLE_MS it is closed.
    */
+  /** SoftStopWatcher: the proxy's soft stop began. */
+  onProxySoftStop(): void {
+    try {
+      this.onSoftStop();
+    } catch (err) {
+      this.crash(err);
+    }
+  }
+
   private onSoftStop(): void {
     if (this.softStopTimer !== undefined || this.closed) return;
     this.softStopTimer = setTimeout(

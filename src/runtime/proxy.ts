@@ -9,7 +9,7 @@ import { Balancer } from '../lb/balancer.js';
 import { findServerByCookie } from '../lb/select.js';
 import { ConnectAttempt } from './connector.js';
 import { Server, type QueuedSession, type ServerOwner } from './server.js';
-import type { ConnectRequest, ConnectResult, PendingConnect, ProxyDebug, ServerRuntime } from './types.js';
+import type { ConnectRequest, ConnectResult, PendingConnect, ProxyDebug, ServerRuntime, SoftStopWatcher } from './types.js';
 import { compileMonitorNets, type MonitorMatcher } from './monitor-net.js';
 import type { Listener } from './listener.js';
 import { RateLimit } from './resources.js';
@@ -54,6 +54,7 @@ export class Proxy implements ServerOwner {
   /** HTTP responses by class [1xx, 2xx, 3xx, 4xx, 5xx, other]. */
   readonly httpResponses: number[] = [0, 0, 0, 0, 0, 0];
   private readonly softStopListeners = new Set<() => void>();
+  private readonly softStopWatchers = new Set<SoftStopWatcher>();
   /** One resource-exhaustion message per second at most. */
   readonly resourceLogLimit = new RateLimit(1000);
   /** The open-files limit, read at start-up: at EMFILE time /proc cannot be opened any more. */
@@ -145,6 +146,14 @@ export class Proxy implements ServerOwner {
     if (this.queue.length > this.maxQueueLength) this.maxQueueLength = this.queue.length;
   }
 
+  watchSoftStop(w: SoftStopWatcher): void {
+    this.softStopWatchers.add(w);
+  }
+
+  unwatchSoftStop(w: SoftStopWatcher): void {
+    this.softStopWatchers.delete(w);
+  }
+
   onSoftStop(fn: () => void): () => void {
     this.softStopListeners.add(fn);
     return () => this.softStopListeners.delete(fn);
@@ -156,6 +165,13 @@ export class Proxy implements ServerOwner {
     for (const fn of [...this.softStopListeners]) {
       try {
         fn();
+      } catch {
+        // an engine's callback must not stop the others
+      }
+    }
+    for (const w of [...this.softStopWatchers]) {
+      try {
+        w.onProxySoftStop();
       } catch {
         // an engine's callback must not stop the others
       }

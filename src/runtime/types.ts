@@ -133,6 +133,11 @@ export interface PendingConnect {
   readonly queued?: boolean;
 }
 
+/** Something told when its proxy's soft stop begins (an HTTP session). */
+export interface SoftStopWatcher {
+  onProxySoftStop(): void;
+}
+
 /** A running `listen` section. */
 export interface ProxyRuntime {
   readonly config: ProxyConfig;
@@ -177,6 +182,12 @@ export interface ProxyRuntime {
    * Returns the function that unregisters it.
    */
   onSoftStop?(fn: () => void): () => void;
+  /**
+   * Optional: the same without a closure per session — `w.onProxySoftStop()` runs when a soft
+   * stop begins, until `unwatchSoftStop(w)`.
+   */
+  watchSoftStop?(w: SoftStopWatcher): void;
+  unwatchSoftStop?(w: SoftStopWatcher): void;
   /**
    * Optional (added by the HTTP engine, feeds `httpRequests`/`httpResponses` above and the
    * server's `httpResponses`): called once per request head received, and once per response
