@@ -4,7 +4,7 @@
 // one line per request, and keeps the connection alive or switches to a tunnel after a 101.
 // One request at a time per client connection: pipelined requests wait, in order.
 import type { ProxySocket as Socket } from '../io/socket.js';
-import { RawSocket, own } from '../io/raw-socket.js';
+import { RawSocket, own, type SocketSink } from '../io/raw-socket.js';
 import { CoarseTimeouts, type Expiring } from '../runtime/timeouts.js';
 
 /**
@@ -120,24 +120,10 @@ const appsessions = new WeakMap<ProxyRuntime, AppSessionTable>();
 /** A session method handling one socket event (its argument, then the connection or undefined). */
 type SessionHandlerFn = (this: HttpSession, a: never, ctx: never) => void;
 
-/** What a RawSocket carries for the shared listeners: its session and connection (undefined: the client). */
+/** What a RawSocket carries for the session's shared sink: its session and connection (undefined: the client). */
 interface SessionRef {
   readonly session: HttpSession;
-  readonly ctx: unknown;
-}
-
-/** One listener function per handler, shared by every RawSocket (built on first use). */
-const sharedListeners = new Map<SessionHandlerFn, (this: RawSocket, a: unknown) => void>();
-function sharedListener(handler: SessionHandlerFn): (this: RawSocket, a: unknown) => void {
-  let fn = sharedListeners.get(handler);
-  if (fn === undefined) {
-    fn = function (this: RawSocket, a: unknown): void {
-      const ref = this.sessionRef as SessionRef;
-      ref.session.runListener(handler, a, ref.ctx);
-    };
-    sharedListeners.set(handler, fn);
-  }
-  return fn;
+  readonly ctx: ServerConn | undefined;
 }
 
 /** Marks a session registered through ProxyRuntime.watchSoftStop (no closure of its own). */
@@ -201,13 +187,17 @@ class HttpSession implements Expiring, SoftStopWatcher {
     if (this.proxy.config.options.tcpka || this.proxy.config.options.clitcpka) c.setKeepAlive(true);
     // reads into the shared buffer: what is kept past onClientData is copied (own())
     if (c instanceof RawSocket) c.shareReads();
-    // the handlers are prototype methods; see listen()
-    this.listen(c, 'data', this.onClientData, undefined);
-    this.listen(c, 'end', this.onClientEnd, undefined);
-    this.listen(c, 'error', this.onClientGone, undefined);
-    this.listen(c, 'close', this.onClientClose, undefined);
-    this.listen(c, 'drain', this.onClientDrain, undefined);
-    this.listen(c, 'timeout', this.onClientTimeout, undefined);
+    // the handlers are prototype methods: a RawSocket hands its events to the shared sink,
+    // another socket (tests) gets listeners (see listen())
+    if (c instanceof RawSocket) c.attachSink(HttpSession.clientSink, { session: this, ctx: undefined } satisfies SessionRef);
+    else {
+      this.listen(c, 'data', this.onClientData, undefined);
+      this.listen(c, 'end', this.onClientEnd, undefined);
+      this.listen(c, 'error', this.onClientGone, undefined);
+      this.listen(c, 'close', this.onClientClose, undefined);
+      this.listen(c, 'drain', this.onClientDrain, undefined);
+      this.listen(c, 'timeout', this.onClientTimeout, undefined);
+    }
     if (this.proxy.watchSoftStop !== undefined) {
       this.proxy.watchSoftStop(this);
       this.unregisterSoftStop = unwatchSoftStop;
@@ -225,13 +215,6 @@ class HttpSession implements Expiring, SoftStopWatcher {
    * argument; an exception ends this session instead of the process (see guard()).
    */
   private listen<C, A>(socket: Socket, event: string, handler: (this: HttpSession, a: A, ctx: C) => void, ctx: C): void {
-    if (socket instanceof RawSocket) {
-      // a RawSocket carries its session and connection: the listener is shared by every socket
-      // (no closure per socket and event, which an idle keep-alive connection would keep)
-      if (socket.sessionRef === undefined) socket.sessionRef = { session: this, ctx };
-      socket.on(event, sharedListener(handler as SessionHandlerFn));
-      return;
-    }
     socket.on(event, (a: A) => {
       try {
         handler.call(this, a, ctx);
@@ -241,7 +224,45 @@ class HttpSession implements Expiring, SoftStopWatcher {
     });
   }
 
-  /** Runs a shared listener's handler for this session; an exception ends the session only. */
+  /**
+   * The sinks a RawSocket hands its events to (one pair for every session): each finds its
+   * session through the socket's sessionRef — no listener and no closure per socket and event,
+   * which an idle keep-alive connection would keep.
+   */
+  private static makeSink(data: SessionHandlerFn, end: SessionHandlerFn, error: SessionHandlerFn, close: SessionHandlerFn, drain: SessionHandlerFn, timeout: SessionHandlerFn): SocketSink {
+    const run = (s: RawSocket, h: SessionHandlerFn, a: unknown): void => {
+      const ref = s.sessionRef as SessionRef;
+      ref.session.runListener(h, a, ref.ctx);
+    };
+    return {
+      data: (s, b) => run(s, data, b),
+      end: (s) => run(s, end, undefined),
+      error: (s, e) => run(s, error, e),
+      close: (s, hadError) => run(s, close, hadError),
+      drain: (s) => run(s, drain, undefined),
+      timeout: (s) => run(s, timeout, undefined),
+    };
+  }
+
+  private static readonly clientSink = HttpSession.makeSink(
+    HttpSession.prototype.onClientData,
+    HttpSession.prototype.onClientEnd,
+    HttpSession.prototype.onClientGone,
+    HttpSession.prototype.onClientClose,
+    HttpSession.prototype.onClientDrain,
+    HttpSession.prototype.onClientTimeout,
+  );
+
+  private static readonly serverSink = HttpSession.makeSink(
+    HttpSession.prototype.onServerData,
+    HttpSession.prototype.onServerEnd,
+    HttpSession.prototype.onServerError,
+    HttpSession.prototype.onServerClose,
+    HttpSession.prototype.onServerDrain,
+    HttpSession.prototype.onServerTimeout,
+  );
+
+  /** Runs a sink's handler for this session; an exception ends the session only. */
   runListener(handler: SessionHandlerFn, a: unknown, ctx: unknown): void {
     try {
       (handler as (this: HttpSession, a: unknown, ctx: unknown) => void).call(this, a, ctx);
@@ -607,6 +628,10 @@ class HttpSession implements Expiring, SoftStopWatcher {
   /** One closure per event (memory per kept connection); the handlers get the connection. */
   private listenServer(conn: ServerConn): void {
     const s = conn.socket;
+    if (s instanceof RawSocket) {
+      s.attachSink(HttpSession.serverSink, { session: this, ctx: conn } satisfies SessionRef);
+      return;
+    }
     this.listen(s, 'data', this.onServerData, conn);
     this.listen(s, 'end', this.onServerEnd, conn);
     this.listen(s, 'error', this.onServerError, conn);

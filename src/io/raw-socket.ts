@@ -181,6 +181,20 @@ function noop(): void {}
 
 // ---- the socket ---------------------------------------------------------------------------------
 
+/**
+ * An engine's handlers for a socket's events, called after the event's listeners (so after any
+ * registered earlier, as if registered last): one object shared by every socket of an engine,
+ * where listeners would cost an EventEmitter entry and a closure per socket and event.
+ */
+export interface SocketSink {
+  data(s: RawSocket, buf: Buffer): void;
+  end(s: RawSocket): void;
+  error(s: RawSocket, err: Error): void;
+  close(s: RawSocket, hadError: boolean): void;
+  drain(s: RawSocket): void;
+  timeout(s: RawSocket): void;
+}
+
 export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   // coarse-timeout entry (Expiring)
   deadlineMs = 0;
@@ -191,8 +205,10 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   destroyed = false;
   pending: boolean;
-  /** An engine's own reference (its session and connection), for listeners shared by every socket. */
+  /** An engine's own reference (its session and connection), for its shared sink. */
   sessionRef: unknown = undefined;
+  /** The engine's handlers (see SocketSink); set with attachSink(). */
+  sink: SocketSink | undefined = undefined;
   /** Told of the connect's outcome instead of (before) 'connect'/'error' listeners: the connector. */
   connectWatcher: { connected(): void; errored(err: NodeJS.ErrnoException): void } | undefined = undefined;
   /** end() was called. */
@@ -327,7 +343,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   /** A chunk from the handle. */
   onData(buf: Buffer): void {
     if (this.timeout) this.touch();
-    if (this.listenerCount('data') === 0) {
+    if (this.sink === undefined && this.listenerCount('data') === 0) {
       // nobody listens yet (a fresh server connection before its engine attached): keep it
       (this.unread ??= []).push(own(buf));
       this.stopReading();
@@ -335,6 +351,17 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
       return;
     }
     this.emit('data', buf);
+    this.sink?.data(this, buf);
+  }
+
+  /**
+   * Hands the socket's events to an engine's shared handlers, `ref` being what they need to
+   * find their session; bytes kept while nobody listened are delivered next tick.
+   */
+  attachSink(sink: SocketSink, ref: unknown): void {
+    this.sink = sink;
+    this.sessionRef = ref;
+    if (this.unread !== undefined) process.nextTick(() => this.replayUnread());
   }
 
   /** Replays what was kept once a 'data' listener comes (the closure only exists then). */
@@ -352,7 +379,13 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
   private replayUnread(): void {
     const bufs = this.unread;
     this.unread = undefined;
-    if (bufs !== undefined) for (const b of bufs) if (!this.destroyed) this.emit('data', b);
+    if (bufs !== undefined) {
+      for (const b of bufs) {
+        if (this.destroyed) break;
+        this.emit('data', b);
+        this.sink?.data(this, b);
+      }
+    }
     if (this.destroyed) return;
     if (this.eofPending) {
       this.eofPending = false;
@@ -371,6 +404,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (this.readableEnded) return;
     this.readableEnded = true;
     this.emit('end');
+    this.sink?.end(this);
     if (this.writableFinished && !this.destroyed) this.destroy();
   }
 
@@ -516,6 +550,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (this.queuedBytes === 0 && this.needDrain && this.heldBytes === 0) {
       this.needDrain = false;
       this.emit('drain');
+      this.sink?.drain(this);
     }
   }
 
@@ -553,6 +588,7 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     if (!this.destroyed && this.needDrain && this.queuedBytes === 0) {
       this.needDrain = false;
       this.emit('drain');
+      this.sink?.drain(this);
     }
   }
 
@@ -689,7 +725,9 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
 
   /** Expiring: the timeout passed without activity. */
   expired(): void {
-    if (!this.destroyed) this.emit('timeout');
+    if (this.destroyed) return;
+    this.emit('timeout');
+    this.sink?.timeout(this);
   }
 
   setNoDelay(on = true): this {
@@ -777,6 +815,7 @@ function failConnect(s: RawSocket, err: Error): void {
 
 function emitClose(s: RawSocket, hadError: boolean): void {
   s.emit('close', hadError);
+  s.sink?.close(s, hadError);
 }
 
 function emitError(s: RawSocket, err: Error): void {
@@ -787,6 +826,7 @@ function emitError(s: RawSocket, err: Error): void {
   }
   // node:net would throw without a listener; a proxy never lets a peer's error take it down
   if (s.listenerCount('error') > 0) s.emit('error', err);
+  s.sink?.error(s, err);
 }
 
 /**

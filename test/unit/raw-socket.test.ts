@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { RawSocket, acceptRaw, own } from '../../src/io/raw-socket.js';
+import { RawSocket, type SocketSink, acceptRaw, own } from '../../src/io/raw-socket.js';
 import {
   closedPort,
   collect,
@@ -842,4 +842,59 @@ test('shared reads relayed through RawSockets to slow readers: every byte of fou
     results.map(({ mode, check, maxQueued }) => `${mode}: first bad byte ${check.mismatchAt}, ${check.offset} bytes, queued ${maxQueued > 0}`),
     modes.map((mode) => `${mode}: first bad byte -1, ${BYTES} bytes, queued true`),
   );
+});
+
+// ---- sinks ---------------------------------------------------------------------------------------
+
+/** A SocketSink that records what it is told, in order, with the listeners' events. */
+function recordingSink(log: string[]): SocketSink {
+  return {
+    data: (_s, b) => log.push(`sink:data:${b.toString('latin1')}`),
+    end: () => log.push('sink:end'),
+    error: (_s, e) => log.push(`sink:error:${(e as NodeJS.ErrnoException).code ?? e.message}`),
+    close: (_s, hadError) => log.push(`sink:close:${hadError}`),
+    drain: () => log.push('sink:drain'),
+    timeout: () => log.push('sink:timeout'),
+  };
+}
+
+test('attachSink: the sink gets data, end and close, each after the listeners registered before it', async (t) => {
+  const { raw, peer } = await acceptedPair(t);
+  const log: string[] = [];
+  raw.on('data', (b: Buffer) => log.push(`listener:data:${b.toString('latin1')}`));
+  raw.on('end', () => log.push('listener:end'));
+  raw.on('close', (e: boolean) => log.push(`listener:close:${e}`));
+  raw.attachSink(recordingSink(log), 'ref');
+  assert.equal(raw.sessionRef, 'ref');
+  raw.resume();
+  peer.write('hello');
+  await until(() => log.includes('sink:data:hello'), 5000, 'data');
+  peer.end();
+  await until(() => log.includes('sink:end'), 5000, 'end');
+  raw.destroy();
+  await until(() => log.includes('sink:close:false'), 5000, 'close');
+  assert.deepEqual(log, ['listener:data:hello', 'sink:data:hello', 'listener:end', 'sink:end', 'listener:close:false', 'sink:close:false']);
+});
+
+test('attachSink after bytes arrived with nobody listening: they reach the sink, then the EOF', async (t) => {
+  const srv = await listenNet((s) => {
+    s.end('early bytes');
+  });
+  t.after(() => srv.close());
+  const raw = rawConnect(t, { host: '127.0.0.1', port: srv.port });
+  await next(raw, 'connect');
+  await sleep(50); // the server's bytes and FIN arrive while no listener and no sink is there
+  const log: string[] = [];
+  raw.attachSink(recordingSink(log), undefined);
+  await until(() => log.includes('sink:end'), 5000, 'end');
+  assert.deepEqual(log, ['sink:data:early bytes', 'sink:end']);
+});
+
+test('a sink hears a reset as an error, then the close (true), with no error listener', async (t) => {
+  const { raw, peer } = await connectedPair(t);
+  const log: string[] = [];
+  raw.attachSink(recordingSink(log), undefined);
+  peer.resetAndDestroy();
+  await until(() => log.some((l) => l.startsWith('sink:close')), 5000, 'close');
+  assert.deepEqual(log, ['sink:error:ECONNRESET', 'sink:close:true']);
 });
