@@ -263,7 +263,7 @@ class HttpSession implements Expiring, SoftStopWatcher {
   );
 
   /** Runs a sink's handler for this session; an exception ends the session only. */
-  runListener(handler: SessionHandlerFn, a: unknown, ctx: unknown): void {
+  private runListener(handler: SessionHandlerFn, a: unknown, ctx: unknown): void {
     try {
       (handler as (this: HttpSession, a: unknown, ctx: unknown) => void).call(this, a, ctx);
     } catch (err) {

@@ -654,10 +654,6 @@ export class RawSocket extends EventEmitter implements ProxySocket, Expiring {
     return this.queuedBytes + this.heldBytes;
   }
 
-  get writableNeedDrain(): boolean {
-    return this.needDrain;
-  }
-
   // ---- closing ----------------------------------------------------------------------------------
 
   destroy(err?: Error): this {

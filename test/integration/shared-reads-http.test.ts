@@ -14,7 +14,7 @@ import { acceptHttpSession } from '../../src/http/session.js';
 import { freePort } from '../support/ports.js';
 import { bind, proxy, server } from '../support/runtime-config.js';
 import { startRuntime } from '../support/runtime-harness.js';
-import { bytesOf, chunked, dribble, httpBackground, httpClient, patternOf, startPatternOrigin, writeAll, type PatternOrigin } from '../support/raw-socket-traffic.js';
+import { backpressureGate, lateReaderGate, bytesOf, chunked, dribble, httpBackground, httpClient, patternOf, startPatternOrigin, writeAll, type PatternOrigin } from '../support/raw-socket-traffic.js';
 import { until } from '../support/raw-socket-peers.js';
 
 type Cleanup = { after: (fn: () => unknown) => void };
@@ -69,18 +69,12 @@ test('large responses (content-length and chunked) to slow readers while other c
     { route: 'cl', seed: 3, len: 1.5 * MiB + 7, gated: false },
     { route: 'chunked', seed: 4, len: 3 * MiB - 5, gated: false },
   ];
-  let maxQueued = 0;
+  const seen = { maxQueued: 0 };
   const results = await Promise.all(
     specs.map(async (sp) => {
       const c = await httpClient(px.port, {
         slow: { every: 4, pauseMs: 2 },
-        gate: sp.gated
-          ? (sock) => {
-              const q = px.proxySideOf(sock)?.writableLength ?? 0;
-              maxQueued = Math.max(maxQueued, q);
-              return q > 0;
-            }
-          : undefined,
+        gate: sp.gated ? lateReaderGate(px.proxySideOf, seen) : undefined,
       });
       t.after(() => c.socket.destroy());
       const p = c.reader.expect({ kind: 'pattern', seed: sp.seed, len: sp.len });
@@ -96,7 +90,7 @@ test('large responses (content-length and chunked) to slow readers while other c
   );
   assert.deepEqual(summary.bad, []);
   assert.ok(summary.requests > 0, 'background traffic ran');
-  assert.ok(maxQueued > 0, 'the proxy queued bytes towards a slow reader (asynchronous writes)');
+  assert.ok(seen.maxQueued > 0, 'the proxy queued bytes towards a slow reader (asynchronous writes)');
 });
 
 test('clients that reset while the proxy holds bytes for them do not disturb the other transfers', async (t) => {
@@ -156,19 +150,11 @@ test('24 concurrent keep-alive clients, two different patterns each, half of the
 });
 
 test('large uploads (content-length and chunked) to an origin that reads slowly, with concurrent traffic', async (t) => {
-  const clients = new Map<number, net.Socket>();
-  const backpressured = new Set<number>();
   // the origin starts reading an upload once its client cannot write any more: the whole path is
   // full, so the proxy's writes towards the origin are queued (asynchronous) and it stopped
   // reading the client
-  const origin = await startPatternOrigin({
-    gate: (seed) => {
-      const c = clients.get(seed);
-      if (c === undefined || c.writableLength === 0) return false;
-      backpressured.add(seed);
-      return true;
-    },
-  });
+  const { clients, backpressured, gate } = backpressureGate();
+  const origin = await startPatternOrigin({ gate });
   t.after(() => origin.close());
   const px = await httpProxy(t, origin);
   const bg = httpBackground(px.port, 3, 2000);

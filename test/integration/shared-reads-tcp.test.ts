@@ -15,7 +15,7 @@ import { freePort } from '../support/ports.js';
 import { bind, proxy, server } from '../support/runtime-config.js';
 import { startRuntime } from '../support/runtime-harness.js';
 import { sleep, until, within } from '../support/raw-socket-peers.js';
-import { patternOf, startStreamServer, streamClient, StreamCheck, tcpBackground, writeAll, type StreamServer } from '../support/raw-socket-traffic.js';
+import { backpressureGate, lateReaderGate, patternOf, startStreamServer, streamClient, StreamCheck, tcpBackground, writeAll, type StreamServer } from '../support/raw-socket-traffic.js';
 
 type Cleanup = { after: (fn: () => unknown) => void };
 
@@ -73,7 +73,7 @@ test('large downloads to slow readers while other connections run traffic', asyn
   t.after(() => srv.close());
   const px = await tcpProxies(t, [{ srv }]);
   const bg = tcpBackground(px.ports[0]!, 4, 1000);
-  let maxQueued = 0;
+  const seen = { maxQueued: 0 };
   // gated readers start once the proxy holds bytes for them (its writes went asynchronous)
   const specs = [
     { seed: 1, down: 6 * MiB, gated: true },
@@ -87,13 +87,7 @@ test('large downloads to slow readers while other connections run traffic', asyn
         down: sp.down,
         up: 10,
         slow: { every: 4, pauseMs: 2 },
-        gate: sp.gated
-          ? (sock) => {
-              const q = px.proxySideOf(sock)?.writableLength ?? 0;
-              maxQueued = Math.max(maxQueued, q);
-              return q > 0;
-            }
-          : undefined,
+        gate: sp.gated ? lateReaderGate(px.proxySideOf, seen) : undefined,
       });
       t.after(() => x.socket.destroy());
       await x.done;
@@ -107,7 +101,7 @@ test('large downloads to slow readers while other connections run traffic', asyn
   );
   assert.deepEqual(summary.bad, []);
   assert.ok(summary.requests > 0, 'background traffic ran');
-  assert.ok(maxQueued > 0, 'the proxy queued bytes towards a slow reader (asynchronous writes)');
+  assert.ok(seen.maxQueued > 0, 'the proxy queued bytes towards a slow reader (asynchronous writes)');
   assert.deepEqual(
     srv.results.filter((r) => r.upMismatchAt >= 0),
     [],
@@ -167,18 +161,10 @@ test('24 concurrent streams both ways at once, different patterns, half of them 
 });
 
 test('large uploads to a server that reads slowly, with concurrent traffic', async (t) => {
-  const clients = new Map<number, net.Socket>();
-  const backpressured = new Set<number>();
   // the server starts reading once the client cannot write any more: the whole path is full,
   // so the proxy's writes towards the server are queued (asynchronous)
-  const srv = await startStreamServer({
-    gate: (seed) => {
-      const c = clients.get(seed);
-      if (c === undefined || c.writableLength === 0) return false;
-      backpressured.add(seed);
-      return true;
-    },
-  });
+  const { clients, backpressured, gate } = backpressureGate();
+  const srv = await startStreamServer({ gate });
   t.after(() => srv.close());
   const other = await startStreamServer();
   t.after(() => other.close());

@@ -12,6 +12,54 @@ import { patternByte, sleep, until, within } from './raw-socket-peers.js';
 const cache = new Map<number, Buffer>();
 let cachedBytes = 0;
 
+/** Resolves once `socket` connected (bounded), rejects on its error. */
+function connected(socket: net.Socket): Promise<void> {
+  return within(
+    new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    }),
+    5000,
+    'connect',
+  );
+}
+
+/**
+ * A late reader's gate: the client reads only once the proxy holds queued bytes for it (its
+ * writes went asynchronous); `seen.maxQueued` records the most it saw.
+ */
+export function lateReaderGate(proxySideOf: (c: net.Socket) => { readonly writableLength: number } | undefined, seen: { maxQueued: number }): (c: net.Socket) => boolean {
+  return (sock) => {
+    const q = proxySideOf(sock)?.writableLength ?? 0;
+    seen.maxQueued = Math.max(seen.maxQueued, q);
+    return q > 0;
+  };
+}
+
+/** Listens on 127.0.0.1 with a port the kernel picks; resolves with that port. */
+async function listenLoopback(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
+  const a = server.address();
+  return a !== null && typeof a === 'object' ? a.port : 0;
+}
+
+/**
+ * A gate for a slow origin or server: it starts reading seed's upload only once the client
+ * cannot write any more (the whole path is full, so the proxy's writes towards it are queued),
+ * and records which seeds got there.
+ */
+export function backpressureGate(): { clients: Map<number, net.Socket>; backpressured: Set<number>; gate: (seed: number) => boolean } {
+  const clients = new Map<number, net.Socket>();
+  const backpressured = new Set<number>();
+  const gate = (seed: number): boolean => {
+    const c = clients.get(seed);
+    if (c === undefined || c.writableLength === 0) return false;
+    backpressured.add(seed);
+    return true;
+  };
+  return { clients, backpressured, gate };
+}
+
 /** Bytes [0, len) of pattern `seed`. */
 export function patternOf(seed: number, len: number): Buffer {
   let b = cache.get(seed);
@@ -255,10 +303,8 @@ export async function startPatternOrigin(o: { gate?: (seed: number) => boolean }
     s.on('close', () => sockets.delete(s));
     serveHttp(s, o, uploads, requests, bySeed);
   });
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-  const a = server.address();
   return {
-    port: a !== null && typeof a === 'object' ? a.port : 0,
+    port: await listenLoopback(server),
     uploads,
     requests,
     stats,
@@ -586,14 +632,7 @@ export class ResponseReader {
 export async function httpClient(port: number, o: { slow?: Slow; gate?: (c: net.Socket) => boolean } = {}): Promise<{ socket: net.Socket; reader: ResponseReader }> {
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
   socket.setNoDelay(true);
-  await within(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    }),
-    5000,
-    'connect',
-  );
+  await connected(socket);
   const gate = o.gate;
   const reader = new ResponseReader(socket, o.slow, gate === undefined ? undefined : () => gate(socket));
   return { socket, reader };
@@ -726,10 +765,8 @@ export async function startStreamServer(o: { greet?: { seed: number; len: number
       maybeEnd();
     });
   });
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
-  const a = server.address();
   return {
-    port: a !== null && typeof a === 'object' ? a.port : 0,
+    port: await listenLoopback(server),
     results,
     sockets,
     socketFor: (seed) => bySeed.get(seed),
@@ -789,14 +826,7 @@ export async function streamClient(
     20000,
     `the stream ${c.seed} to end`,
   );
-  await within(
-    new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    }),
-    5000,
-    'connect',
-  );
+  await connected(socket);
   void (async () => {
     const greeting = c.greet;
     if (c.afterGreeting === true && greeting !== undefined) await until(() => down.offset >= greeting.len || socket.destroyed, 10000, 'the greeting');
